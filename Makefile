@@ -1,0 +1,113 @@
+# relay's developer commands. `make help` lists them.
+#
+# Two bootstraps per function: the deployable one for Lambda (linux/arm64 by default) in
+# .build/lambda/<name>, the folder the CDK stack packages as the function's asset, and one for
+# this machine in .build/local/<name>, which the local runtime runs. Neither overwrites the
+# other.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := enqueue process notified
+ARCH ?= arm64
+HOST_OS := $(shell go env GOOS)
+HOST_ARCH := $(shell go env GOARCH)
+GO_BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
+
+# The CDK CLI: pinned in package.json, no telemetry, no notices, state kept in the repository.
+export CDK_HOME ?= $(CURDIR)/.cdk
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+CDK := npx --no-install cdk
+CDK_FLAGS := --no-notices
+
+# `make local` and `make invoke` settings.
+JOBS ?= events/sample-jobs.ndjson
+FN ?= process
+EVENT ?= events/sqs-batch.json
+FUZZTIME ?= 10s
+FUZZ_TARGETS := \
+	./internal/job:FuzzParseJob \
+	./internal/localcloud/sqs:FuzzDecodeRequest \
+	./internal/localcloud/sns:FuzzDecodeQuery \
+	./internal/localcloud/sns:FuzzFilterPolicy
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: $(addprefix build-,$(FUNCTIONS)) ## Build the deployable bootstraps (ARCH=arm64 or amd64) into .build/lambda.
+
+build-%:
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(ARCH) go build $(GO_BUILD_FLAGS) -o .build/lambda/$*/bootstrap ./functions/$*
+
+.PHONY: build-local
+build-local: $(addprefix build-local-,$(FUNCTIONS)) bin/relay ## Build this machine's bootstraps into .build/local, and bin/relay.
+
+build-local-%:
+	CGO_ENABLED=0 GOOS=$(HOST_OS) GOARCH=$(HOST_ARCH) go build $(GO_BUILD_FLAGS) -o .build/local/$*/bootstrap ./functions/$*
+
+.PHONY: bin/relay
+bin/relay:
+	go build -o bin/relay ./cmd/relay
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+.PHONY: test
+test: node_modules build ## Run every test: unit, local cloud conformance (Go and JS SDKs), CDK, end to end, short fuzzing.
+	go test -race -timeout 20m $$(go list ./... | grep -v '/infra$$')
+	go test -timeout 20m ./infra/...
+	@for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck, and a go.mod tidiness check.
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	go tool staticcheck ./...
+	@cp go.mod /tmp/relay-go.mod.bak; cp go.sum /tmp/relay-go.sum.bak; \
+		go mod tidy; \
+		if ! git diff --quiet -- go.mod go.sum; then \
+			cp /tmp/relay-go.mod.bak go.mod; cp /tmp/relay-go.sum.bak go.sum; \
+			echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; exit 1; fi
+
+.PHONY: synth
+synth: node_modules build ## Synthesize the CloudFormation template into cdk.out (no AWS credentials needed).
+	$(CDK) synth $(CDK_FLAGS) --quiet
+
+.PHONY: diff
+diff: node_modules build ## Compare the stack with what is deployed (needs AWS credentials).
+	$(CDK) diff $(CDK_FLAGS)
+
+.PHONY: deploy
+deploy: node_modules build ## Deploy the stack (needs AWS credentials and a bootstrapped account).
+	$(CDK) deploy $(CDK_FLAGS)
+
+.PHONY: local
+local: build-local ## Run the whole pipeline on the local cloud with the sample jobs (JOBS=file).
+	bin/relay local --build-dir .build/local --jobs $(JOBS) --until-drained
+
+.PHONY: cloud
+cloud: bin/relay ## Serve the local SQS and SNS on 127.0.0.1:4566 until interrupted.
+	bin/relay cloud
+
+.PHONY: invoke
+invoke: build-local ## Invoke one function once: make invoke FN=process EVENT=events/sqs-batch.json.
+	bin/relay invoke $(FN) --event $(EVENT) --build-dir .build/local
+
+.PHONY: bench
+bench: build-local ## Run the benchmarks (figures go in BENCHMARKS.md).
+	go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./cmd/relay/... ./internal/localcloud/...
+
+.PHONY: clean
+clean: ## Remove build output, cdk.out and test caches.
+	rm -rf .build bin cdk.out
+	go clean -testcache
