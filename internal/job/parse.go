@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -124,10 +125,15 @@ func parseDelay(raw json.RawMessage) (int, error) {
 	}
 	v, err := n.Int64()
 	if err != nil {
-		if strings.ContainsAny(text, ".eE") {
+		f, floatErr := n.Float64()
+		switch {
+		case floatErr == nil && f != math.Trunc(f):
 			return 0, fmt.Errorf("delaySeconds %s is not a whole number of seconds", truncate(text, 40))
+		case floatErr == nil && f >= 0 && f <= MaxDelaySeconds:
+			v = int64(f) // An exponent form such as 1e2.
+		default:
+			return 0, fmt.Errorf("delaySeconds %s is out of range 0-%d", truncate(text, 40), MaxDelaySeconds)
 		}
-		return 0, fmt.Errorf("delaySeconds %s is out of range 0-%d", truncate(text, 40), MaxDelaySeconds)
 	}
 	if v < 0 || v > MaxDelaySeconds {
 		return 0, fmt.Errorf("delaySeconds %d is out of range 0-%d", v, MaxDelaySeconds)
@@ -140,12 +146,15 @@ func parseDelay(raw json.RawMessage) (int, error) {
 func describeJSONError(err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	var timeErr *time.ParseError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		(err != nil && err.Error() == "unexpected end of JSON input"):
 		return errors.New("invalid JSON: truncated; send the whole document")
 	case errors.As(err, &syntaxErr):
 		return fmt.Errorf("invalid JSON at byte %d: %s", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "json: "))
+	case errors.As(err, &timeErr):
+		return fmt.Errorf("enqueuedAt %q is not an RFC 3339 time such as 2026-12-04T16:00:00Z", truncate(timeErr.Value, 40))
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
