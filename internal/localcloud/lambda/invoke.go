@@ -149,12 +149,13 @@ func (f *function) run(ctx context.Context, inv *invocation) (Response, error) {
 	}
 }
 
-// errorPayload returns Lambda's error object {"errorMessage","errorType"}.
+// errorPayload returns the error object Lambda itself reports, in the field order of
+// aws-lambda-rie's: {"errorType","errorMessage"}.
 func errorPayload(errorType, message string) []byte {
 	b, _ := json.Marshal(struct {
-		ErrorMessage string `json:"errorMessage"`
 		ErrorType    string `json:"errorType"`
-	}{message, errorType})
+		ErrorMessage string `json:"errorMessage"`
+	}{errorType, message})
 	return b
 }
 

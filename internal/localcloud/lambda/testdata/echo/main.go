@@ -34,7 +34,7 @@ var invocations atomic.Int64
 func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	n := invocations.Add(1)
 	var e event
-	if err := json.Unmarshal(raw, &e); err != nil {
+	if err := json.Unmarshal(actionOf(raw), &e); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
 	}
 	lc, _ := lambdacontext.FromContext(ctx)
@@ -51,6 +51,7 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		env["(cwd)"] = wd
 		return env, nil
 	case "error":
+		fmt.Fprintln(os.Stderr, "failing request", lc.AwsRequestID)
 		return nil, errors.New(e.Message)
 	case "panic":
 		panic(e.Message)
@@ -85,6 +86,19 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		"pid":           os.Getpid(),
 		"invocation":    n,
 	}, nil
+}
+
+// actionOf returns the body of a Function URL event, which carries the action, and any
+// other event unchanged.
+func actionOf(raw json.RawMessage) []byte {
+	var url struct {
+		Version string `json:"version"`
+		Body    string `json:"body"`
+	}
+	if json.Unmarshal(raw, &url) == nil && url.Version == "2.0" && strings.HasPrefix(url.Body, "{") {
+		return []byte(url.Body)
+	}
+	return raw
 }
 
 func main() {
