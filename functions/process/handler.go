@@ -134,6 +134,12 @@ func (h *Handler) Handle(ctx context.Context, event events.SQSEvent) (events.SQS
 
 	ids := make([]string, 0, len(retry))
 	for _, i := range retry {
+		if records[i].MessageId == "" {
+			// Lambda fails the whole batch for an empty itemIdentifier, so
+			// this record cannot be retried on its own.
+			h.Logger.ErrorContext(ctx, "record without messageId cannot be reported as a batch item failure", "index", i)
+			continue
+		}
 		ids = append(ids, records[i].MessageId)
 	}
 	h.Logger.InfoContext(ctx, "batch processed", "records", len(records), "published", len(publish)-len(failedPublish),

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -50,6 +51,24 @@ func TestReplaySQSBatchEvent(t *testing.T) {
 	for id, want := range wantPublished {
 		if published[id] != want {
 			t.Errorf("result of %s = %q, want %q", id, published[id], want)
+		}
+	}
+
+	// The text-form job carries no enqueuedAt or correlation ID; its
+	// enqueue time comes from SentTimestamp.
+	for _, r := range topic.results {
+		if !r.EnqueuedAt.Equal(time.UnixMilli(1796400000000)) {
+			t.Errorf("result of %s: enqueuedAt = %s, want 2026-12-04T16:00:00Z", r.JobID, r.EnqueuedAt)
+		}
+		if r.Attempt != 1 {
+			t.Errorf("result of %s: attempt = %d, want 1", r.JobID, r.Attempt)
+		}
+		wantCorrelation := "req-7f3a"
+		if r.JobID == "job-text-1" {
+			wantCorrelation = ""
+		}
+		if r.CorrelationID != wantCorrelation {
+			t.Errorf("result of %s: correlationId = %q, want %q", r.JobID, r.CorrelationID, wantCorrelation)
 		}
 	}
 
