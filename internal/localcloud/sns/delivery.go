@@ -5,13 +5,20 @@ import (
 	"errors"
 )
 
-// fanOut delivers msg to every target whose filter policy matches. Deliveries to sqs and
-// lambda are made before it returns; http and https deliveries are queued for the workers.
-// Failures are logged and counted, and never fail the publish, as on AWS.
-func (s *Service) fanOut(c *call, t topicSnapshot, msg *message, targets []deliveryTarget) {
-	s.published.Add(1)
+// delivery is one message to one subscription, filtered and signed, ready to deliver.
+type delivery struct {
+	target   deliveryTarget
+	text     string             // the message text for the target's protocol
+	envelope signedNotification // zero for raw delivery
+}
+
+// planDeliveries returns the deliveries of msg: one for each target whose filter policy
+// matches, with the envelope signed once per distinct protocol text. It touches no shared
+// state except counters, so the messages of a batch can be planned in parallel.
+func (s *Service) planDeliveries(t topicSnapshot, msg *message, targets []deliveryTarget) []delivery {
 	bodies := map[string]any{}                // decoded JSON of each protocol text, for body filters
 	signed := map[string]signedNotification{} // by protocol text
+	planned := make([]delivery, 0, len(targets))
 
 	for _, target := range targets {
 		text := msg.textFor(target.protocol)
@@ -20,10 +27,10 @@ func (s *Service) fanOut(c *call, t topicSnapshot, msg *message, targets []deliv
 			continue
 		}
 
-		var envelope signedNotification
+		d := delivery{target: target, text: text}
 		if !target.raw {
-			var ok bool
-			if envelope, ok = signed[text]; !ok {
+			envelope, ok := signed[text]
+			if !ok {
 				var err error
 				if envelope, err = s.signNotification(msg, text, t.signatureVersion); err != nil {
 					s.deliveryFailed(target, msg, err)
@@ -31,15 +38,26 @@ func (s *Service) fanOut(c *call, t topicSnapshot, msg *message, targets []deliv
 				}
 				signed[text] = envelope
 			}
+			d.envelope = envelope
 		}
+		planned = append(planned, d)
+	}
+	return planned
+}
 
-		switch target.protocol {
+// deliver hands over the planned deliveries of msg in order. Deliveries to sqs and lambda
+// are made before it returns; http and https deliveries are queued for the workers.
+// Failures are logged and counted, and never fail the publish, as on AWS.
+func (s *Service) deliver(c *call, msg *message, planned []delivery) {
+	s.published.Add(1)
+	for _, d := range planned {
+		switch d.target.protocol {
 		case protocolSQS:
-			s.deliverToQueue(c, msg, target, text, envelope)
+			s.deliverToQueue(c, msg, d.target, d.text, d.envelope)
 		case protocolLambda:
-			s.invokeFunction(c, msg, target, envelope)
+			s.invokeFunction(c, msg, d.target, d.envelope)
 		case protocolHTTP, protocolHTTPS:
-			s.queueHTTPNotification(c, msg, target, text, envelope)
+			s.queueHTTPNotification(c, msg, d.target, d.text, d.envelope)
 		}
 	}
 }
