@@ -19,9 +19,9 @@ import (
 const alarmPeriod = 5 * 60 // seconds
 
 // addAlarms adds an alarm topic, with AlarmEmail subscribed when set, and alarms that
-// publish to it when a job needs attention: a message in the jobs DLQ or in notified's
-// on-failure queue, a jobs queue whose oldest message is older than
-// OldestMessageAlarmAge, and process errors or throttles.
+// publish to it when a job needs attention. They fire on a message in the jobs DLQ or in
+// notified's on-failure queue, on a jobs queue whose oldest message is older than
+// OldestMessageAlarmAge, and on process errors or throttles.
 func (r *relayStack) addAlarms() {
 	// CloudWatch cannot use the AWS managed key of SNS, so the alarm topic has its own key
 	// that CloudWatch may use.

@@ -56,7 +56,7 @@ func propsFromContext(node constructs.Node) (*RelayStackProps, error) {
 }
 
 // checkKeySpelling rejects a context key that differs from a known key only in case,
-// such as deliverydelay, which would otherwise be ignored without a word.
+// such as deliverydelay, which the app would otherwise ignore silently.
 func checkKeySpelling(node constructs.Node) error {
 	all, ok := node.GetAllContext(nil).(map[string]any)
 	if !ok {
