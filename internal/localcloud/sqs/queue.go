@@ -31,10 +31,10 @@ type message struct {
 	senderID    string
 	dlqSource   string // the ARN of the queue that redrove the message here, if any
 
-	sentAt         int64 // unix ms, kept when the message moves between queues
-	firstReceiveAt int64 // unix ms, 0 until the first receive
-	visibleAt      int64 // unix ns at which a delayed or in-flight message becomes visible
-	receivedAt     int64 // unix ns of the receive that made it in flight
+	sentAt         int64  // unix ms, kept when the message moves between queues
+	firstReceiveAt int64  // unix ms, 0 until the first receive
+	visibleAt      int64  // unix ns at which a delayed or in-flight message becomes visible
+	receivedAt     int64  // unix ns of the receive that made it in flight
 	receipt        uint64 // nonce of the current receipt handle, 0 when it has none
 	receiveCount   int32
 
