@@ -32,10 +32,11 @@ type asyncEvent struct {
 }
 
 // InvokeAsync queues payload for the function (InvocationType Event) and returns at once.
-// functionARN is the function's ARN, optionally qualified with $LATEST, or its name. The
-// runtime runs the event; after a function error it retries Function.MaxAsyncRetries times,
-// waiting Config.AsyncRetryDelay before the first retry and twice that before the second,
-// and then hands the on-failure destination record to Function.OnFailure. payload is copied.
+// functionARN is the function's ARN, optionally qualified with $LATEST, or its name, and
+// payload is copied. After a function error the runtime retries the event
+// Function.MaxAsyncRetries times. It waits Config.AsyncRetryDelay before the first retry and
+// twice that before the second, then hands the on-failure destination record to
+// Function.OnFailure.
 func (r *Runtime) InvokeAsync(ctx context.Context, functionARN string, payload []byte) error {
 	f, err := r.lookup(functionARN)
 	if err != nil {
@@ -108,61 +109,68 @@ func (f *function) runAsync(ev *asyncEvent) {
 }
 
 // scheduleRetry queues ev again after the retry delay: Config.AsyncRetryDelay times the
-// number of attempts made.
+// number of attempts made. Once Close has started, it drops ev instead.
 func (f *function) scheduleRetry(ev *asyncEvent) {
 	delay := f.rt.cfg.AsyncRetryDelay * time.Duration(ev.attempts)
-	f.stats.asyncRetries.Add(1)
-	f.rt.logger.Info("asynchronous invoke failed; retrying", "function", f.cfg.Name,
-		"request_id", ev.requestID, "attempt", ev.attempts, "delay", delay)
+	log := f.rt.logger.With("function", f.cfg.Name, "request_id", ev.requestID, "attempt", ev.attempts)
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.rt.asyncClosing.Load() {
+		f.stats.asyncDropped.Add(1)
+		log.Warn("asynchronous invoke failed during close; dropped instead of retried")
+		return
+	}
+	f.stats.asyncRetries.Add(1)
+	log.Info("asynchronous invoke failed; retrying", "delay", delay)
+	f.rt.retryCallbacks.Add(1)
 	f.retries[ev] = time.AfterFunc(delay, func() {
+		defer f.rt.retryCallbacks.Done()
 		f.mu.Lock()
-		_, pending := f.retries[ev]
 		delete(f.retries, ev)
 		f.mu.Unlock()
-		if !pending {
+		select {
+		case <-f.rt.stopWorkers:
+			f.stats.asyncDropped.Add(1)
+			log.Warn("asynchronous invoke dropped at close before its retry")
 			return
+		default:
 		}
 		select {
 		case f.async <- ev:
 		case <-f.rt.stopWorkers:
 			f.stats.asyncDropped.Add(1)
-			f.rt.logger.Warn("asynchronous invoke dropped at close before its retry", "function", f.cfg.Name, "request_id", ev.requestID)
+			log.Warn("asynchronous invoke dropped at close before its retry")
 		}
 	})
 }
 
-// cancelRetries stops the retries that are still waiting and returns how many it dropped.
-func (f *function) cancelRetries() int {
+// cancelRetries stops the retries that are still waiting, counting them as dropped. The
+// caller has set Runtime.asyncClosing, so no retry is scheduled after it.
+func (f *function) cancelRetries() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	dropped := 0
 	for ev, timer := range f.retries {
 		if !timer.Stop() {
 			continue // the retry is being queued; the drain runs or drops it
 		}
 		delete(f.retries, ev)
-		dropped++
+		f.rt.retryCallbacks.Done()
 		f.stats.asyncDropped.Add(1)
 		f.rt.logger.Warn("asynchronous invoke dropped at close while waiting for a retry",
 			"function", f.cfg.Name, "request_id", ev.requestID, "attempts", ev.attempts)
 	}
-	return dropped
 }
 
-// dropQueuedAsync empties the queue of asynchronous events and returns how many it dropped.
-func (f *function) dropQueuedAsync() int {
-	dropped := 0
+// dropQueuedAsync empties the queue of asynchronous events, counting them as dropped.
+func (f *function) dropQueuedAsync() {
 	for {
 		select {
 		case ev := <-f.async:
-			dropped++
 			f.stats.asyncDropped.Add(1)
 			f.rt.logger.Warn("asynchronous invoke dropped at close", "function", f.cfg.Name, "request_id", ev.requestID)
 		default:
-			return dropped
+			return
 		}
 	}
 }

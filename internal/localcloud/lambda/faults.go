@@ -10,9 +10,9 @@ import (
 
 // Faults injects failures into invokes. Each invocation an instance takes draws one
 // number from a hash of Seed, the function's name and the invocation's sequence number in
-// that function, so a run with the same seed and the same sequence of invokes injects the
-// same faults. The draw picks a kill with probability KillRate, otherwise a timeout with
-// probability TimeoutRate, otherwise a delay with probability DelayRate.
+// that function. A run with the same seed and the same sequence of invokes therefore
+// injects the same faults. The draw picks a kill with probability KillRate, otherwise a
+// timeout with probability TimeoutRate, otherwise a delay with probability DelayRate.
 type Faults struct {
 	Seed int64
 	// KillRate is the share of invocations whose instance is killed (SIGKILL) after the

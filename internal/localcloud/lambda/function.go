@@ -83,9 +83,6 @@ func (r *Runtime) Register(fn Function) error {
 	if err := normalize(&fn); err != nil {
 		return err
 	}
-	if r.asyncClosing.Load() {
-		return ErrClosed
-	}
 
 	f := &function{
 		rt:        r,
@@ -99,13 +96,14 @@ func (r *Runtime) Register(fn Function) error {
 	}
 
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.asyncClosing.Load() {
+		return ErrClosed
+	}
 	if _, ok := r.functions[fn.Name]; ok {
-		r.mu.Unlock()
 		return fmt.Errorf("function %q is already registered", fn.Name)
 	}
 	r.functions[fn.Name] = f
-	r.mu.Unlock()
-
 	for range fn.MaxInstances {
 		r.workers.Add(1)
 		go f.asyncWorker()
@@ -255,7 +253,7 @@ func (f *function) startInstanceLocked() {
 	go in.start()
 }
 
-// removeInstance forgets an instance that exited.
+// removeInstance removes an instance that exited from the function's counts.
 func (f *function) removeInstance(in *instance) {
 	f.mu.Lock()
 	delete(f.instances, in)

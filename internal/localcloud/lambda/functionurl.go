@@ -22,8 +22,8 @@ import (
 // with auth type NONE: each request becomes a payload format 2.0 event
 // (events.LambdaFunctionURLRequest), and the function's response becomes the HTTP response.
 // A response that is a JSON object with a statusCode is read as an
-// events.LambdaFunctionURLResponse; any other response is sent as the body with status 200
-// and content-type application/json. A function error answers 502.
+// events.LambdaFunctionURLResponse. Any other response is sent as the body with status 200
+// and content-type application/json. A function error returns 502.
 func (r *Runtime) FunctionURLHandler(name string) http.Handler {
 	urlID := functionURLID(r.cfg.AccountID, name)
 	return &functionURL{
@@ -155,10 +155,10 @@ func (h *functionURL) event(req *http.Request, body []byte, requestID string, no
 }
 
 // isTextContent reports whether a request body of this content type reaches the function
-// as text; other bodies, form posts and bodies without a content type included, arrive
-// base64-encoded.
-// NOTE: the list follows AWS's description of text media types for Function URLs; the
-// exact set AWS uses is not published.
+// as text. Other bodies arrive base64-encoded, form posts and bodies without a content
+// type included.
+// NOTE: the list is an estimate of the text media types AWS passes as text. AWS does not
+// publish the exact set.
 func isTextContent(contentType string) bool {
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	if err != nil {

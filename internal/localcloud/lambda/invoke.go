@@ -159,7 +159,7 @@ func errorPayload(errorType, message string) []byte {
 	return b
 }
 
-// timeoutOutcome is what Lambda returns for an invoke that passed its timeout.
+// timeoutOutcome builds the error Lambda returns for an invoke that passed its timeout.
 func timeoutOutcome(requestID string, timeout time.Duration) outcome {
 	seconds := strconv.FormatFloat(timeout.Seconds(), 'f', 2, 64)
 	message := "RequestId: " + requestID + " Error: Task timed out after " + seconds + " seconds"
@@ -169,7 +169,8 @@ func timeoutOutcome(requestID string, timeout time.Duration) outcome {
 	}}
 }
 
-// exitOutcome is what Lambda returns for an invoke whose runtime exited before it answered.
+// exitOutcome builds the error Lambda returns for an invoke whose runtime exited before it
+// posted a response or an error.
 func exitOutcome(requestID string, exitErr error) outcome {
 	message := "RequestId: " + requestID + " Error: Runtime exited"
 	if exitErr != nil {

@@ -127,7 +127,7 @@ func invokeRIE(t *testing.T, url, event, requestID string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The emulator answers 502 when the runtime exited, after a panic or os.Exit; the body
+	// The emulator returns 502 when the runtime exited, after a panic or os.Exit. The body
 	// is the error object all the same.
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("aws-lambda-rie answered %d: %s", resp.StatusCode, body)

@@ -1,7 +1,7 @@
 // Package lambda runs Lambda functions' bootstrap binaries on this machine behind the Lambda
-// Runtime API (2018-06-01), so the same binaries that Lambda runs can be invoked locally,
-// synchronously (RequestResponse), asynchronously (Event, with Lambda's retries and an
-// on-failure destination) or through a Function URL endpoint.
+// Runtime API (2018-06-01), so the binaries that Lambda runs can be invoked locally. Invokes
+// are synchronous (RequestResponse), asynchronous (Event, with Lambda's retries and an
+// on-failure destination) or come through a Function URL endpoint.
 //
 // Each instance of a function is a bootstrap process with its own Runtime API server on a
 // loopback port. Instances stay warm between invokes; a function runs at most
@@ -88,10 +88,11 @@ type Runtime struct {
 	functions map[string]*function
 	servers   []*http.Server
 
-	asyncClosing atomic.Bool   // InvokeAsync rejects new events
-	closing      atomic.Bool   // Invoke rejects new invokes, instances are not restarted
-	stopWorkers  chan struct{} // closed when the asynchronous workers must stop
-	workers      sync.WaitGroup
+	asyncClosing   atomic.Bool   // InvokeAsync rejects new events
+	closing        atomic.Bool   // Invoke rejects new invokes, instances are not restarted
+	stopWorkers    chan struct{} // closed when the asynchronous workers must stop
+	workers        sync.WaitGroup
+	retryCallbacks sync.WaitGroup // retry timers that were scheduled and have not finished
 
 	closeOnce sync.Once
 	closeErr  error
@@ -100,6 +101,30 @@ type Runtime struct {
 // New returns a Runtime with the defaults applied to cfg. It starts no process until a
 // function is invoked.
 func New(cfg Config) (*Runtime, error) {
+	if err := applyDefaults(&cfg); err != nil {
+		return nil, err
+	}
+	faults, err := newFaultInjector(cfg.Faults)
+	if err != nil {
+		return nil, err
+	}
+
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Runtime{
+		cfg:         cfg,
+		logger:      logger,
+		logs:        &logSink{w: cfg.LogOutput},
+		faults:      faults,
+		functions:   map[string]*function{},
+		stopWorkers: make(chan struct{}),
+	}, nil
+}
+
+// applyDefaults checks cfg and fills its zero fields with the defaults.
+func applyDefaults(cfg *Config) error {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
@@ -107,10 +132,11 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.AccountID = DefaultAccountID
 	}
 	if !accountIDPattern.MatchString(cfg.AccountID) {
-		return nil, fmt.Errorf("lambda runtime: AccountID %q must be 12 digits", cfg.AccountID)
+		return fmt.Errorf("lambda runtime: AccountID %q is invalid: use 12 digits", cfg.AccountID)
 	}
+
 	if cfg.AsyncRetryDelay < 0 || cfg.AsyncQueueSize < 0 || cfg.ShutdownGrace < 0 || cfg.DrainTimeout < 0 {
-		return nil, errors.New("lambda runtime: AsyncRetryDelay, AsyncQueueSize, ShutdownGrace and DrainTimeout must not be negative")
+		return errors.New("lambda runtime: AsyncRetryDelay, AsyncQueueSize, ShutdownGrace and DrainTimeout must not be negative")
 	}
 	if cfg.AsyncRetryDelay == 0 {
 		cfg.AsyncRetryDelay = DefaultAsyncRetryDelay
@@ -124,22 +150,7 @@ func New(cfg Config) (*Runtime, error) {
 	if cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = DefaultDrainTimeout
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	faults, err := newFaultInjector(cfg.Faults)
-	if err != nil {
-		return nil, err
-	}
-	return &Runtime{
-		cfg:         cfg,
-		logger:      logger,
-		logs:        &logSink{w: cfg.LogOutput},
-		faults:      faults,
-		functions:   map[string]*function{},
-		stopWorkers: make(chan struct{}),
-	}, nil
+	return nil
 }
 
 var (
@@ -206,6 +217,7 @@ func (r *Runtime) ServeFunctionURL(name, addr string) (string, error) {
 	if r.closing.Load() || r.asyncClosing.Load() {
 		return "", ErrClosed
 	}
+
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("function URL for %q: %w", name, err)
@@ -216,8 +228,14 @@ func (r *Runtime) ServeFunctionURL(name, addr string) (string, error) {
 		ErrorLog:          slog.NewLogLogger(r.logger.Handler(), slog.LevelDebug),
 	}
 	r.mu.Lock()
+	if r.asyncClosing.Load() {
+		r.mu.Unlock()
+		_ = ln.Close()
+		return "", ErrClosed
+	}
 	r.servers = append(r.servers, server)
 	r.mu.Unlock()
+
 	go func() {
 		if err := server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.logger.Error("function URL server stopped", "function", name, "err", err)
@@ -227,11 +245,11 @@ func (r *Runtime) ServeFunctionURL(name, addr string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the runtime. It rejects new asynchronous invokes, keeps running those already
-// queued for up to Config.DrainTimeout, drops the rest and those waiting for a retry
-// (logging each request id and returning an error that counts them), fails the synchronous
-// invokes still queued with ErrClosed, and stops every instance. Calling it again returns
-// the first call's result.
+// Close stops the runtime. It rejects new asynchronous invokes and keeps running those
+// already queued for up to Config.DrainTimeout, without retrying them again. It drops the
+// rest and those waiting for a retry, logs each dropped request id and returns an error
+// that counts them. Then it fails the synchronous invokes still queued with ErrClosed and
+// stops every instance. Calling it again returns the first call's result.
 func (r *Runtime) Close() error {
 	r.closeOnce.Do(func() {
 		r.closeErr = r.close()
@@ -240,9 +258,8 @@ func (r *Runtime) Close() error {
 }
 
 func (r *Runtime) close() error {
-	r.asyncClosing.Store(true)
-
 	r.mu.Lock()
+	r.asyncClosing.Store(true)
 	servers := r.servers
 	r.servers = nil
 	functions := make([]*function, 0, len(r.functions))
@@ -257,16 +274,18 @@ func (r *Runtime) close() error {
 		cancel()
 	}
 
-	dropped := 0
+	droppedBefore := countDropped(functions)
 	for _, f := range functions {
-		dropped += f.cancelRetries()
+		f.cancelRetries()
 	}
 	r.drainAsync(functions)
 	close(r.stopWorkers)
 	r.workers.Wait()
+	r.retryCallbacks.Wait()
 	for _, f := range functions {
-		dropped += f.dropQueuedAsync()
+		f.dropQueuedAsync()
 	}
+	dropped := countDropped(functions) - droppedBefore
 
 	r.closing.Store(true)
 	for _, f := range functions {
@@ -286,6 +305,14 @@ func (r *Runtime) close() error {
 		return fmt.Errorf("lambda runtime closed with %d asynchronous invokes not delivered (their request ids are in the runtime log)", dropped)
 	}
 	return nil
+}
+
+func countDropped(functions []*function) int64 {
+	var n int64
+	for _, f := range functions {
+		n += f.stats.asyncDropped.Load()
+	}
+	return n
 }
 
 // drainAsync waits, for at most Config.DrainTimeout, until no function has a queued or

@@ -213,8 +213,8 @@ func (in *instance) handleResult(w http.ResponseWriter, r *http.Request, isError
 	if out.response.FunctionError != "" {
 		f.stats.errors.Add(1)
 	}
-	// The runtime asks for its next event right after this answer: count the instance as
-	// free already, so that an invoke made in between does not start another instance.
+	// The runtime requests its next event right after this reply. Counting the instance as
+	// free already keeps an invoke made in between from starting another instance.
 	f.mu.Lock()
 	if !in.waiting {
 		in.waiting = true
@@ -231,8 +231,8 @@ func (in *instance) handleResult(w http.ResponseWriter, r *http.Request, isError
 	_, _ = io.WriteString(w, `{"status":"OK"}`)
 }
 
-// resultOutcome turns what the runtime posted into the invoke's outcome and the status to
-// answer the runtime with.
+// resultOutcome turns what the runtime posted into the invoke's outcome and the HTTP status
+// of the reply to the runtime.
 func resultOutcome(r *http.Request, body []byte, isError bool) (outcome, int) {
 	if len(body) > MaxSyncPayload {
 		message := "Response payload size exceeded maximum allowed payload size (" + strconv.Itoa(MaxSyncPayload) + " bytes)."

@@ -16,7 +16,7 @@ type FunctionStats struct {
 	Invokes      int64 // invocations handed to an instance, retries included
 	Errors       int64 // invocations that ended with a function error, timeouts and crashes included
 	Timeouts     int64 // invocations that passed their timeout
-	Crashes      int64 // invocations whose runtime exited before answering
+	Crashes      int64 // invocations whose runtime exited before posting a result
 	InitFailures int64 // instances that exited before asking for their first event
 	ColdStarts   int64 // instances that finished their initialization
 	Restarts     int64 // instances replaced after they exited or were killed
