@@ -12,7 +12,7 @@ import (
 )
 
 // TestParallelPublishers publishes from several goroutines while others change
-// subscriptions and topic attributes, so `go test -race` sees every lock in use. Each
+// subscriptions and topic attributes, so `go test -race` exercises every lock. Each
 // message must reach the subscription that exists throughout exactly once.
 func TestParallelPublishers(t *testing.T) {
 	env := newTestEnv(t)

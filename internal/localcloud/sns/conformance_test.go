@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -378,7 +379,7 @@ var subscriptionCases = []conformanceCase{
 }
 
 // envelopeOf decodes an SQS body that holds an SNS notification envelope, keeping every
-// field as raw JSON so absent fields can be told from empty ones.
+// field as raw JSON so absent fields differ from empty ones.
 func envelopeOf(t *testing.T, body string) map[string]json.RawMessage {
 	t.Helper()
 	var fields map[string]json.RawMessage
@@ -1093,6 +1094,87 @@ var httpCases = []conformanceCase{
 		env.svc.Close()
 		if got := env.svc.Stats().DeliveryFailures; got != 1 {
 			t.Fatalf("DeliveryFailures = %d, want 1 after two timed-out attempts", got)
+		}
+	}},
+	{"http redirect is not followed", func(t *testing.T, _ *testEnv) {
+		env := newTestEnv(t, func(c *Config) { c.HTTPAttempts = 1 })
+		target := newHTTPSubscriber(t, nil)
+		posts := make(chan httpPost, 10)
+		endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			posts <- httpPost{header: r.Header.Clone(), body: body}
+			if r.Header.Get("x-amz-sns-message-type") == "Notification" {
+				http.Redirect(w, r, target.server.URL+"/moved", http.StatusTemporaryRedirect)
+			}
+		}))
+		defer endpoint.Close()
+		topicARN := env.createTopic(t, "t")
+		env.subscribe(t, topicARN, "http", endpoint.URL, nil)
+		confirmation := <-posts
+		token := stringField(t, envelopeOf(t, string(confirmation.body)), "Token")
+		if _, err := env.client.ConfirmSubscription(ctx, &awssns.ConfirmSubscriptionInput{TopicArn: &topicARN, Token: &token}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.client.Publish(ctx, &awssns.PublishInput{TopicArn: &topicARN, Message: aws.String("m")}); err != nil {
+			t.Fatal(err)
+		}
+		<-posts
+		env.svc.Close() // waits for the delivery to finish
+		if got := env.svc.Stats().DeliveryFailures; got != 1 {
+			t.Fatalf("DeliveryFailures = %d, want 1 for a 307 response", got)
+		}
+		if got := target.count(); got != 0 {
+			t.Fatalf("redirect target got %d posts, want 0", got)
+		}
+	}},
+	{"Close drains with a deadline", func(t *testing.T, _ *testEnv) {
+		env := newTestEnv(t, func(c *Config) {
+			c.HTTPAttempts, c.HTTPAttemptTimeout, c.DrainTimeout, c.HTTPWorkers = 1, time.Minute, 200*time.Millisecond, 1
+		})
+		release := make(chan struct{})
+		defer close(release)
+		endpoint := newHTTPSubscriber(t, func(n int, post httpPost) int {
+			if post.header.Get("x-amz-sns-message-type") == "Notification" {
+				select {
+				case <-release:
+				case <-time.After(30 * time.Second):
+				}
+			}
+			return http.StatusOK
+		})
+		topicARN := env.createTopic(t, "t")
+		env.subscribe(t, topicARN, "http", endpoint.server.URL, nil)
+		token := stringField(t, envelopeOf(t, string(endpoint.wait(t, 1)[0].body)), "Token")
+		if _, err := env.client.ConfirmSubscription(ctx, &awssns.ConfirmSubscriptionInput{TopicArn: &topicARN, Token: &token}); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := env.client.Publish(ctx, &awssns.PublishInput{TopicArn: &topicARN, Message: aws.String("m")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		endpoint.wait(t, 2) // the one worker is now blocked on the first notification
+
+		closed := make(chan struct{})
+		go func() {
+			env.svc.Close()
+			env.svc.Close() // a second Close is a no-op
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close did not return within 10 s although DrainTimeout is 200 ms")
+		}
+		stats := env.svc.Stats()
+		if stats.DeliveryFailures != 1 || stats.HTTPDropped != 2 {
+			t.Fatalf("stats = %+v, want the blocked delivery failed and the 2 queued dropped", stats)
+		}
+		if _, err := env.client.Publish(ctx, &awssns.PublishInput{TopicArn: &topicARN, Message: aws.String("after close")}); err != nil {
+			t.Fatalf("Publish after Close: %v", err)
+		}
+		if got := env.svc.Stats().HTTPDropped; got != 3 {
+			t.Fatalf("HTTPDropped after publishing to a closed service = %d, want 3", got)
 		}
 	}},
 }

@@ -62,7 +62,8 @@ type rule struct {
 	str     string  // exact, prefix, suffix, equals-ignore-case
 	num     float64 // exact number
 	boolean bool    // true/false match, exists
-	// anything-but: a value matches when it is none of these and has neither prefix.
+	// anything-but: a value matches unless it equals one of these, starts with butPrefix
+	// or ends with butSuffix.
 	butStrings []string
 	butNumbers []float64
 	butPrefix  string
@@ -161,7 +162,7 @@ func (c *policyCompiler) object(object map[string]any, depth int) (policyObject,
 		}
 		switch value := value.(type) {
 		case []any:
-			rules, err := c.rules(key, value)
+			rules, err := compileRules(value)
 			if err != nil {
 				return policyObject{}, 0, err
 			}
@@ -213,7 +214,7 @@ func saturatingMultiply(a, b int) int {
 	return a * b
 }
 
-func (c *policyCompiler) rules(key string, list []any) ([]rule, error) {
+func compileRules(list []any) ([]rule, error) {
 	if len(list) == 0 {
 		return nil, policyError("Empty arrays are not allowed")
 	}

@@ -186,7 +186,7 @@ type httpPost struct {
 	body   []byte
 }
 
-// httpSubscriber is a loopback HTTP endpoint that records every POST and answers with the
+// httpSubscriber is a loopback HTTP endpoint that records every POST and responds with the
 // status that respond returns (200 when respond is nil).
 type httpSubscriber struct {
 	server  *httptest.Server

@@ -90,7 +90,7 @@ func positiveDurationOr(d, fallback time.Duration) time.Duration {
 }
 
 // loopbackClient returns an HTTP client that can connect only to loopback addresses, checked
-// on the resolved address of every connection, and that follows no redirects: a 3xx answer
+// on the resolved address of every connection, and that follows no redirects: a 3xx response
 // counts as a failed attempt.
 func loopbackClient() *http.Client {
 	dialer := &net.Dialer{

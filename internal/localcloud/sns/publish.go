@@ -192,7 +192,7 @@ func checkBatchShape(entries []params) error {
 	return nil
 }
 
-// topicSnapshot is what publishing needs from a topic, copied under the lock.
+// topicSnapshot is the part of a topic that publishing reads, copied under the lock.
 type topicSnapshot struct {
 	arn              string
 	maxMessageSize   int

@@ -22,24 +22,6 @@ const maxRequestBytes = 4 << 20
 // producing a huge allocation.
 const maxMemberIndex = 10000
 
-// actions lists every action this service implements, by its query-protocol name.
-var actions = map[string]bool{
-	"CreateTopic":               true,
-	"DeleteTopic":               true,
-	"ListTopics":                true,
-	"GetTopicAttributes":        true,
-	"SetTopicAttributes":        true,
-	"Subscribe":                 true,
-	"ConfirmSubscription":       true,
-	"Unsubscribe":               true,
-	"ListSubscriptions":         true,
-	"ListSubscriptionsByTopic":  true,
-	"GetSubscriptionAttributes": true,
-	"SetSubscriptionAttributes": true,
-	"Publish":                   true,
-	"PublishBatch":              true,
-}
-
 // params is a decoded query-protocol request: the form fields of a POST body, or the URL
 // query of a GET such as a SubscribeURL.
 type params url.Values
@@ -160,7 +142,8 @@ func IsRequest(r *http.Request) bool {
 	if r.Method == http.MethodGet && r.URL.Path == signingCertPath {
 		return true
 	}
-	return actions[Action(r)]
+	_, ok := handlers[Action(r)]
+	return ok
 }
 
 // Action returns the request's Action parameter, or "" when it has none. For a POST it reads

@@ -18,8 +18,8 @@ import (
 	"time"
 )
 
-// signingCertPath is where ServeHTTP serves the certificate that verifies envelope
-// signatures; SigningCertURL points here.
+// signingCertPath is the URL path of the certificate that verifies envelope signatures,
+// served by ServeHTTP. Every SigningCertURL points to it.
 const signingCertPath = "/SimpleNotificationService-local.pem"
 
 // signer signs envelopes the way SNS does: SignatureVersion 1 is SHA1withRSA and 2 is

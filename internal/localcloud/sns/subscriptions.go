@@ -309,7 +309,8 @@ func (s *Service) unsubscribe(c *call) error {
 	return nil
 }
 
-// removeSubscriptionLocked forgets sub. The caller holds Service.mu for writing.
+// removeSubscriptionLocked deletes sub from the service and its topic. The caller holds
+// Service.mu for writing.
 func (s *Service) removeSubscriptionLocked(sub *subscription) {
 	delete(s.subs, sub.arn)
 	if sub.token != "" {

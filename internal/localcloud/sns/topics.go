@@ -274,7 +274,7 @@ func (s *Service) getTopicAttributes(c *call) error {
 	attrs["SubscriptionsConfirmed"] = strconv.Itoa(confirmed)
 	attrs["SubscriptionsPending"] = strconv.Itoa(pending)
 	attrs["SubscriptionsDeleted"] = strconv.Itoa(deleted)
-	if attrs["DisplayName"] == "" {
+	if _, ok := attrs["DisplayName"]; !ok {
 		attrs["DisplayName"] = ""
 	}
 	if attrs["Policy"] == "" {
