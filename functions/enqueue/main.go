@@ -20,7 +20,7 @@ import (
 func main() {
 	logger, err := funcenv.Logger(os.Getenv, os.Stdout)
 	if err != nil {
-		slog.Error("invalid configuration", "err", err)
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 	queueURL, err := funcenv.Required(os.Getenv, "JOBS_QUEUE_URL")

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -35,6 +35,30 @@ func (e *RecordError) Error() string {
 // Unwrap returns the decode error.
 func (e *RecordError) Unwrap() error { return e.Err }
 
+// UndecodableRecordsError lists every record of an event that did not
+// decode. Lambda reports its type name as the errorType.
+type UndecodableRecordsError struct {
+	Records []*RecordError
+}
+
+// Error joins the records' errors with "; ".
+func (e *UndecodableRecordsError) Error() string {
+	parts := make([]string, len(e.Records))
+	for i, r := range e.Records {
+		parts[i] = r.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns the records' errors.
+func (e *UndecodableRecordsError) Unwrap() []error {
+	errs := make([]error, len(e.Records))
+	for i, r := range e.Records {
+		errs[i] = r
+	}
+	return errs
+}
+
 // Handle decodes every record's Sns.Message into a result and logs it with
 // job_id, task, status, attempt, message_id and latency_ms. The latency runs
 // from the result's enqueuedAt to the record's Sns.Timestamp (when SNS
@@ -43,11 +67,11 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // that did not, so that Lambda's retries and on-failure destination keep
 // the event.
 func (h *Handler) Handle(ctx context.Context, event events.SNSEvent) error {
-	var errs []error
+	var undecodable []*RecordError
 	for i, record := range event.Records {
 		result, err := snsmsg.DecodeResult(record.SNS.Message)
 		if err != nil {
-			errs = append(errs, &RecordError{Index: i, MessageID: record.SNS.MessageID, Err: err})
+			undecodable = append(undecodable, &RecordError{Index: i, MessageID: record.SNS.MessageID, Err: err})
 			continue
 		}
 
@@ -75,11 +99,12 @@ func (h *Handler) Handle(ctx context.Context, event events.SNSEvent) error {
 		h.Logger.LogAttrs(ctx, slog.LevelInfo, "job finished", attrs...)
 	}
 
-	if err := errors.Join(errs...); err != nil {
-		h.Logger.ErrorContext(ctx, "notification records did not decode", "records", len(errs), "err", err)
-		return err
+	if len(undecodable) == 0 {
+		return nil
 	}
-	return nil
+	err := &UndecodableRecordsError{Records: undecodable}
+	h.Logger.ErrorContext(ctx, "notification records did not decode", "records", len(undecodable), "err", err)
+	return err
 }
 
 func (h *Handler) now() time.Time {

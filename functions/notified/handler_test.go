@@ -59,7 +59,7 @@ func TestUndecodableRecordIsError(t *testing.T) {
 
 	err := h.Handle(context.Background(), event)
 
-	want := "record 1 (SNS message \"sns-2\"): decode result: invalid character 'H' looking for beginning of value\n" +
+	want := "record 1 (SNS message \"sns-2\"): decode result: invalid character 'H' looking for beginning of value; " +
 		"record 2 (SNS message \"sns-3\"): decode result of job \"c\": status \"lost\" is not succeeded or failed"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant    %s", err, want)

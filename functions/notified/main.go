@@ -17,7 +17,7 @@ import (
 func main() {
 	logger, err := funcenv.Logger(os.Getenv, os.Stdout)
 	if err != nil {
-		slog.Error("invalid configuration", "err", err)
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 	h := &Handler{Logger: logger, Now: time.Now}

@@ -78,7 +78,7 @@ type Handler struct {
 type outcomeKind int
 
 const (
-	// outcomeResult: the task reached an answer to publish.
+	// outcomeResult: the task completed with a result to publish.
 	outcomeResult outcomeKind = iota
 	// outcomePermanent: the job can never succeed; it goes to the DLQ.
 	outcomePermanent
@@ -86,7 +86,7 @@ const (
 	outcomeTransient
 )
 
-// outcome is what happened to one record.
+// outcome is the disposition of one processed record.
 type outcome struct {
 	kind   outcomeKind
 	job    job.Job

@@ -25,7 +25,7 @@ import (
 func main() {
 	logger, err := funcenv.Logger(os.Getenv, os.Stdout)
 	if err != nil {
-		slog.Error("invalid configuration", "err", err)
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 	h, err := newHandler(context.Background(), os.Getenv, logger)

@@ -149,7 +149,7 @@ func deadLetterEntry(id string, record events.SQSMessage, o outcome) sqstypes.Se
 		if len(attrs) == maxMessageAttributes {
 			break
 		}
-		if _, taken := attrs[name]; taken {
+		if _, reserved := attrs[name]; reserved {
 			continue
 		}
 		switch {
@@ -217,6 +217,7 @@ func sqsEntrySize(e sqstypes.SendMessageBatchRequestEntry) int {
 // queue's visibility timeout instead.
 func (h *Handler) setBackoff(ctx context.Context, records []events.SQSMessage, indexes []int) {
 	var entries []sqstypes.ChangeMessageVisibilityBatchRequestEntry
+	var owners []int
 	for _, i := range indexes {
 		if records[i].ReceiptHandle == "" {
 			continue
@@ -227,6 +228,7 @@ func (h *Handler) setBackoff(ctx context.Context, records []events.SQSMessage, i
 			ReceiptHandle:     aws.String(records[i].ReceiptHandle),
 			VisibilityTimeout: int32(backoff.Seconds()),
 		})
+		owners = append(owners, i)
 	}
 
 	for start := 0; start < len(entries); start += job.MaxBatchEntries {
@@ -240,7 +242,11 @@ func (h *Handler) setBackoff(ctx context.Context, records []events.SQSMessage, i
 			continue
 		}
 		for _, f := range out.Failed {
-			h.Logger.WarnContext(ctx, "change visibility failed", "queue", h.QueueURL, "entry", aws.ToString(f.Id),
+			messageID := ""
+			if k, err := strconv.Atoi(aws.ToString(f.Id)); err == nil && k >= 0 && k < len(owners) {
+				messageID = records[owners[k]].MessageId
+			}
+			h.Logger.WarnContext(ctx, "change visibility failed", "queue", h.QueueURL, "message_id", messageID,
 				"err", aws.ToString(f.Code)+": "+aws.ToString(f.Message))
 		}
 	}

@@ -27,7 +27,7 @@ type Job struct {
 	EnqueuedAt time.Time `json:"enqueuedAt,omitzero"`
 }
 
-// Status is the outcome of a task that ran to an answer.
+// Status is the outcome of a task that ran to completion.
 type Status string
 
 // The statuses a result can carry.
@@ -35,7 +35,7 @@ const (
 	// StatusSucceeded means the task produced its output.
 	StatusSucceeded Status = "succeeded"
 	// StatusFailed means the task ran and reached a definite negative
-	// answer, such as a checksum mismatch. Retrying would not change it.
+	// outcome, such as a checksum mismatch. Retrying would not change it.
 	StatusFailed Status = "failed"
 )
 
@@ -49,7 +49,7 @@ type Result struct {
 	JobID  string `json:"jobId"`
 	Task   string `json:"task"`
 	Status Status `json:"status"`
-	// Output is the task's answer when Status is succeeded.
+	// Output is the task's return value when Status is succeeded.
 	Output string `json:"output,omitempty"`
 	// Error explains a failed status.
 	Error string `json:"error,omitempty"`

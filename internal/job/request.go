@@ -107,7 +107,7 @@ func unwrapJobs(object []byte) ([]json.RawMessage, error) {
 }
 
 // peekID returns the id of a job object that failed to decode, so that the
-// error can name it; it returns "" when there is none.
+// error can name it. It returns "" when the object has no string id.
 func peekID(raw []byte) string {
 	var probe struct {
 		ID any `json:"id"`

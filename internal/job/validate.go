@@ -36,10 +36,11 @@ const (
 	AttrCorrelationID = "correlation_id"
 )
 
-// Validate checks the fields of j: a non-empty ID and correlation ID made of
-// letters, digits, '-', '_', '.' or ':'; a non-empty task name; a non-empty
-// input of characters that SQS accepts; a delay within 0-900 seconds. It does
-// not check that the task exists, because the task registry decides that.
+// Validate checks the fields of j. The ID, and the correlation ID when set,
+// must be letters, digits, '-', '_', '.' or ':'. The task name and the input
+// must not be empty, and every character must be one that SQS accepts. The
+// delay must be within 0-900 seconds. Validate does not check that the task
+// exists, because the task registry decides that.
 func Validate(j Job) error {
 	if err := validateID("id", j.ID); err != nil {
 		return err

@@ -26,7 +26,7 @@ func WordCount(_ context.Context, req Request) (string, error) {
 }
 
 // Sleep waits for the duration in the input, a Go duration ("1m30s") or a
-// number of seconds ("90", "1.5"), at most MaxSleep. It stands in for jobs
+// number of seconds ("90", "1.5"), at most MaxSleep. It simulates jobs
 // that take minutes. When ctx ends first it returns a retryable error.
 func Sleep(ctx context.Context, req Request) (string, error) {
 	d, err := parseSleep(strings.TrimSpace(req.Input))
@@ -63,8 +63,8 @@ func parseSleep(input string) (time.Duration, error) {
 }
 
 // Verify checks an input of the form `SHA256HEX TEXT`: it succeeds when the
-// SHA-256 of TEXT is SHA256HEX and fails with a definite answer when it is
-// not. A malformed hash is invalid input.
+// SHA-256 of TEXT is SHA256HEX, and fails with a definite negative outcome
+// (ErrFailed) when it is not. A malformed hash is invalid input.
 func Verify(_ context.Context, req Request) (string, error) {
 	want, text, ok := strings.Cut(req.Input, " ")
 	if !ok {

@@ -1,9 +1,9 @@
 // Package tasks is relay's task registry and its built-in tasks.
 //
-// A task is a function from an input to an output. Its error says what kind
-// of failure happened, and process acts on the kind:
+// A task is a function from an input to an output. Its error carries the
+// kind of failure, and process acts on the kind:
 //   - Invalid: the input can never work (permanent; the job goes to the DLQ);
-//   - Fail: the task ran and reached a definite negative answer (a result
+//   - Fail: the task ran and reached a definite negative outcome (a result
 //     with status failed is published);
 //   - Retryable, or the context's deadline passing: try again later
 //     (transient; the record is a batch item failure).
@@ -19,7 +19,7 @@ import (
 	"slices"
 )
 
-// Request is what a task gets to work on.
+// Request is the input of one task run.
 type Request struct {
 	// Input is the job's input.
 	Input string
@@ -35,7 +35,7 @@ type Func func(ctx context.Context, req Request) (string, error)
 var (
 	// ErrInvalidInput marks an input that the task rejects for good.
 	ErrInvalidInput = errors.New("invalid input")
-	// ErrFailed marks a definite negative answer.
+	// ErrFailed marks a definite negative outcome.
 	ErrFailed = errors.New("task failed")
 	// ErrRetryable marks a failure that may pass on a later attempt.
 	ErrRetryable = errors.New("retryable")
