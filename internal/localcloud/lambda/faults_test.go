@@ -130,3 +130,44 @@ func TestFaultKillDuringAsyncRetries(t *testing.T) {
 		t.Errorf("record count=%d response=%s, want 3 attempts ending in Runtime.ExitError", rec.RequestContext.ApproximateInvokeCount, rec.ResponsePayload)
 	}
 }
+
+func TestFaultsUnderLoadLoseNothing(t *testing.T) {
+	var sink recordSink
+	r := newTestRuntime(t, Config{
+		AsyncRetryDelay: time.Millisecond,
+		Faults:          &Faults{Seed: 2026, KillRate: 0.1, TimeoutRate: 0.05, DelayRate: 0.1, Delay: 5 * time.Millisecond, TimeoutAfter: 20 * time.Millisecond},
+	})
+	register(t, r, Function{Name: "notified", MaxInstances: 4, OnFailure: sink.onFailure})
+	register(t, r, Function{Name: "process", MaxInstances: 2})
+
+	const events = 300
+	for range events {
+		if err := r.InvokeAsync(context.Background(), "notified", []byte(`{"action":"respond","response":null}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var syncErrors int
+	for range 100 {
+		resp := invoke(t, r, "process", `{"action":"respond","response":{"batchItemFailures":[]}}`)
+		if resp.FunctionError != "" {
+			syncErrors++
+		}
+	}
+
+	waitFor(t, "every event to succeed or reach the destination", func() bool {
+		s := r.Stats().Functions["notified"]
+		return s.AsyncSucceeded+s.AsyncFailed == events
+	})
+	s := r.Stats().Functions["notified"]
+	if s.AsyncDropped != 0 || int(s.AsyncFailed) != sink.count() {
+		t.Errorf("dropped=%d failed=%d records=%d, want none dropped and one record per failed event", s.AsyncDropped, s.AsyncFailed, sink.count())
+	}
+	faults := r.Stats().Faults
+	if faults.Kills == 0 || faults.Timeouts == 0 || faults.Delays == 0 {
+		t.Errorf("fault counts %+v, want every kind injected", faults)
+	}
+	p := r.Stats().Functions["process"]
+	if int(p.Errors) != syncErrors || p.Invokes != 100 {
+		t.Errorf("process errors=%d invokes=%d, want %d errors seen by callers and 100 invokes", p.Errors, p.Invokes, syncErrors)
+	}
+}

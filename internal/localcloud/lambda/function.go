@@ -14,10 +14,12 @@ import (
 
 // Function describes one function as the stack declares it.
 type Function struct {
-	Name      string        // 1-64 letters, digits, hyphens or underscores
-	Bootstrap string        // path of the bootstrap binary; its folder is LAMBDA_TASK_ROOT
-	Timeout   time.Duration // default 3s; an invoke that runs longer is reported as timed out
-	MemoryMiB int           // AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 128-10240, default 128
+	Name      string // 1-64 letters, digits, hyphens or underscores
+	Bootstrap string // path of the bootstrap binary; its folder is LAMBDA_TASK_ROOT
+	// Timeout bounds each invoke, default 3s. An invoke that runs longer is reported as
+	// timed out. Values under Lambda's minimum of 1s are allowed, for tests.
+	Timeout   time.Duration
+	MemoryMiB int // AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 128-10240, default 128
 	Env       map[string]string
 
 	// MaxInstances bounds the instances that run at once (reserved concurrency). Default 10.

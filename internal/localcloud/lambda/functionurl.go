@@ -225,10 +225,13 @@ func writeURLResponse(w http.ResponseWriter, payload []byte) {
 	_, _ = w.Write(payload)
 }
 
+// writeURLError writes a response with the status and its reason phrase as the body, as
+// Function URLs do for a function error.
+// NOTE: the content type of AWS's error responses is not documented; text/plain is a guess.
 func writeURLError(w http.ResponseWriter, status int, message string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, `{"Message":"`+message+`"}`)
+	_, _ = io.WriteString(w, message)
 }
 
 // functionURLID derives a stable 32-character URL id, the shape of Function URL ids, from

@@ -152,8 +152,8 @@ func TestFunctionURLResponseMapping(t *testing.T) {
 			name:        "function error",
 			event:       `{"action":"error","message":"boom"}`,
 			status:      502,
-			contentType: "application/json",
-			body:        `{"Message":"Internal Server Error"}`,
+			contentType: "text/plain; charset=utf-8",
+			body:        "Internal Server Error",
 		},
 	}
 	for _, tt := range tests {

@@ -29,16 +29,16 @@ type instance struct {
 	// waiting is guarded by f.mu: the instance is starting or waiting in invocation/next.
 	waiting bool
 
-	mu         sync.Mutex
-	cmd        *exec.Cmd
-	server     *http.Server
-	timer      *time.Timer
-	current    *invocation // the invocation the runtime is working on
-	ready      bool        // the runtime asked for its first event
-	handled    int         // invocations taken
-	killReason string
-	gone       bool   // the process exited
-	initError  []byte // body of runtime/init/error
+	mu            sync.Mutex
+	cmd           *exec.Cmd
+	server        *http.Server
+	timer         *time.Timer
+	current       *invocation // the invocation the runtime is working on
+	ready         bool        // the runtime asked for its first event
+	handled       int         // invocations taken
+	killReason    string
+	processExited bool   // the process exited, or never started
+	initError     []byte // body of runtime/init/error
 }
 
 func newInstance(f *function, id int) *instance {
@@ -105,7 +105,7 @@ func (in *instance) start() {
 func (in *instance) failStart(err error) {
 	in.logger().Error("instance failed to start", "err", err)
 	in.mu.Lock()
-	in.gone = true
+	in.processExited = true
 	in.mu.Unlock()
 	close(in.exited)
 	in.f.removeInstance(in)
@@ -123,7 +123,7 @@ func (in *instance) failStart(err error) {
 func (in *instance) exit(waitErr error) {
 	f := in.f
 	in.mu.Lock()
-	in.gone = true
+	in.processExited = true
 	inv := in.current
 	in.current = nil
 	reason := in.killReason
@@ -196,9 +196,9 @@ func (in *instance) stop(grace time.Duration) {
 	in.mu.Lock()
 	in.killReason = killStop
 	cmd := in.cmd
-	gone := in.gone
+	processExited := in.processExited
 	in.mu.Unlock()
-	if gone {
+	if processExited {
 		return
 	}
 	if cmd == nil || cmd.Process == nil {

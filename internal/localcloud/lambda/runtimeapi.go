@@ -72,7 +72,7 @@ func (in *instance) handleNext(w http.ResponseWriter, r *http.Request) {
 	}
 
 	in.mu.Lock()
-	if in.gone {
+	if in.processExited {
 		in.mu.Unlock()
 		f.requeue(inv)
 		return
