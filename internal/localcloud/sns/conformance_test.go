@@ -89,14 +89,26 @@ var topicCases = []conformanceCase{
 	}},
 	{"DeleteTopic removes topic and subscriptions", func(t *testing.T, env *testEnv) {
 		arn := env.createTopic(t, "t")
-		subARN := env.subscribe(t, arn, "sqs", queueARN, nil)
+		var subARNs []string
+		for i := range 3 {
+			subARNs = append(subARNs, env.subscribe(t, arn, "sqs", fmt.Sprintf("%s-%d", queueARN, i), nil))
+		}
 		if _, err := env.client.DeleteTopic(ctx, &awssns.DeleteTopicInput{TopicArn: &arn}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := env.client.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &arn})
 		requireErrorAs[*types.NotFoundException](t, err)
-		_, err = env.client.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &subARN})
-		requireErrorAs[*types.NotFoundException](t, err)
+		for _, subARN := range subARNs {
+			_, err = env.client.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &subARN})
+			requireErrorAs[*types.NotFoundException](t, err)
+		}
+		list, err := env.client.ListSubscriptions(ctx, &awssns.ListSubscriptionsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Subscriptions) != 0 {
+			t.Fatalf("ListSubscriptions after DeleteTopic: %d subscriptions, want 0", len(list.Subscriptions))
+		}
 		if _, err := env.client.DeleteTopic(ctx, &awssns.DeleteTopicInput{TopicArn: &arn}); err != nil {
 			t.Fatalf("DeleteTopic of a deleted topic: %v, want success as on AWS", err)
 		}

@@ -187,7 +187,7 @@ func (s *Service) deleteTopic(c *call) error {
 	// Deleting a topic that does not exist succeeds, as on AWS.
 	s.mu.Lock()
 	if t := s.topics[arn]; t != nil {
-		for _, sub := range t.subs {
+		for _, sub := range slices.Clone(t.subs) {
 			s.removeSubscriptionLocked(sub)
 		}
 		delete(s.topics, arn)
