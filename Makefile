@@ -24,6 +24,9 @@ CDK_FLAGS := --no-notices
 
 # `make local` and `make invoke` settings.
 JOBS ?= events/sample-jobs.ndjson
+# A 1 s retry backoff base (the stack's is 10 s) lets the sample's always-failing job reach
+# the DLQ through redrive in about half a minute.
+LOCAL_FLAGS ?= -c retryBackoff=1
 FN ?= process
 EVENT ?= events/sqs-batch.json
 FUZZTIME ?= 10s
@@ -53,9 +56,15 @@ build-local-%:
 bin/relay:
 	go build -o bin/relay ./cmd/relay
 
-node_modules: package.json package-lock.json
+# deps installs the pinned npm packages. The go.mod written into node_modules makes it a
+# module of its own, so `./...` does not reach the Go templates that the CDK CLI ships.
+.PHONY: deps
+deps: ## Install the pinned npm packages (the CDK CLI and the AWS SDK for JavaScript).
 	npm ci --no-audit --no-fund
-	@touch node_modules
+	printf 'module ignored/node_modules\n' > node_modules/go.mod
+
+node_modules:
+	$(MAKE) deps
 
 .PHONY: test
 test: node_modules build ## Run every test: unit, local cloud conformance (Go and JS SDKs), CDK, end to end, short fuzzing.
@@ -93,7 +102,7 @@ deploy: node_modules build ## Deploy the stack (needs AWS credentials and a boot
 
 .PHONY: local
 local: build-local ## Run the whole pipeline on the local cloud with the sample jobs (JOBS=file).
-	bin/relay local --build-dir .build/local --jobs $(JOBS) --until-drained
+	bin/relay local --build-dir .build/local --jobs $(JOBS) --until-drained $(LOCAL_FLAGS)
 
 .PHONY: cloud
 cloud: bin/relay ## Serve the local SQS and SNS on 127.0.0.1:4566 until interrupted.
