@@ -74,3 +74,20 @@ func BenchmarkPublishBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSignEnvelope measures one SignatureVersion 1 signature with the 2048-bit RSA
+// key, the CPU cost that every enveloped (not raw) delivery pays once per message.
+func BenchmarkSignEnvelope(b *testing.B) {
+	signer := &signer{commonName: "bench"}
+	canonical := canonicalString("Message", benchmarkMessage, "MessageId", newMessageID(),
+		"Timestamp", "2026-01-02T03:04:05.678Z", "TopicArn", "arn:aws:sns:us-east-1:000000000000:t", "Type", "Notification")
+	if _, err := signer.sign("1", canonical); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := signer.sign("1", canonical); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -46,8 +46,9 @@ func (s *Service) planDeliveries(t topicSnapshot, msg *message, targets []delive
 }
 
 // deliver hands over the planned deliveries of msg in order. Deliveries to sqs and lambda
-// are made before it returns; http and https deliveries are queued for the workers.
-// Failures are logged and counted, and never fail the publish, as on AWS.
+// are made before it returns, and http and https deliveries are queued for the workers.
+// It returns nothing because, as on AWS, a failed delivery is logged and counted but does
+// not fail the publish.
 func (s *Service) deliver(c *call, msg *message, planned []delivery) {
 	s.published.Add(1)
 	for _, d := range planned {

@@ -137,7 +137,7 @@ func (p params) messageAttributes(name string) (map[string]MessageAttribute, err
 
 // IsRequest reports whether r is an SNS request: a form-encoded POST whose Action is an SNS
 // action, a GET of a SubscribeURL or UnsubscribeURL, or a GET of the signing certificate.
-// The router asks SQS first, by its X-Amz-Target header.
+// The router checks for SQS first, by its X-Amz-Target header.
 func IsRequest(r *http.Request) bool {
 	if r.Method == http.MethodGet && r.URL.Path == signingCertPath {
 		return true

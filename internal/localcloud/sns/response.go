@@ -104,7 +104,7 @@ func (r *response) write(w http.ResponseWriter, requestID string) {
 
 func element(b *bytes.Buffer, name, value string) {
 	b.WriteString("<" + name + ">")
-	// EscapeText only fails when the writer does; a bytes.Buffer does not.
+	// EscapeText fails only when the writer fails, and a bytes.Buffer never does.
 	_ = xml.EscapeText(b, []byte(value))
 	b.WriteString("</" + name + ">")
 }
