@@ -112,12 +112,14 @@ func (s *Service) publishBatch(c *call) error {
 			outcomes[i].err = err
 			continue
 		}
+		// Every decodable entry counts toward the batch total, even one that is too long
+		// by itself, so that an oversized batch fails as a whole.
+		total += msg.size()
 		if msg.size() > t.maxMessageSize {
 			outcomes[i].err = invalidParameter("Message too long")
 			continue
 		}
 		outcomes[i].msg = msg
-		total += msg.size()
 	}
 	if total > t.maxMessageSize {
 		return &apiError{status: http.StatusBadRequest, code: "BatchRequestTooLong",
