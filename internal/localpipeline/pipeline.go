@@ -70,6 +70,10 @@ type Pipeline struct {
 	TopicARNs map[string]string
 	// FunctionURL is enqueue's Function URL, such as http://127.0.0.1:41234/.
 	FunctionURL string
+	// Functions and Mappings are the function and event source mapping configurations the
+	// pipeline started, by name and by queue name, for comparing them with the stack.
+	Functions map[string]lambda.Function
+	Mappings  map[string]esm.Config
 
 	topology   settings.Topology
 	urlServer  *http.Server
@@ -94,6 +98,8 @@ func Start(ctx context.Context, opts Options) (p *Pipeline, err error) {
 		QueueURLs: map[string]string{},
 		QueueARNs: map[string]string{},
 		TopicARNs: map[string]string{},
+		Functions: map[string]lambda.Function{},
+		Mappings:  map[string]esm.Config{},
 	}
 	defer func() {
 		if err != nil {

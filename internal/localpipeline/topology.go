@@ -145,6 +145,7 @@ func (p *Pipeline) startFunctions(ctx context.Context, opts Options, logger *slo
 		if err := runtime.Register(function); err != nil {
 			return fmt.Errorf("register function %s: %w", fn.Name, err)
 		}
+		p.Functions[fn.Name] = function
 	}
 	return nil
 }
@@ -225,7 +226,7 @@ func (p *Pipeline) startMappings(ctx context.Context, region string, logger *slo
 	}
 	for _, m := range p.topology.EventSourceMappings {
 		function := m.Function
-		mapping, err := esm.Start(context.WithoutCancel(ctx), esm.Config{
+		cfg := esm.Config{
 			QueueURL:                p.QueueURLs[m.Queue],
 			QueueARN:                p.QueueARNs[m.Queue],
 			Region:                  region,
@@ -239,11 +240,13 @@ func (p *Pipeline) startMappings(ctx context.Context, region string, logger *slo
 				response, err := p.Runtime.Invoke(ctx, function, payload)
 				return response.Payload, response.FunctionError, err
 			},
-		})
+		}
+		mapping, err := esm.Start(context.WithoutCancel(ctx), cfg)
 		if err != nil {
 			return fmt.Errorf("event source mapping %s -> %s: %w", m.Queue, m.Function, err)
 		}
 		p.Mapping = mapping
+		p.Mappings[m.Queue] = cfg
 		p.closeFuncs = append(p.closeFuncs, mapping.Close)
 	}
 	return nil
