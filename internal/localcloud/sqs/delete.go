@@ -8,11 +8,14 @@ type deleteMessageInput struct {
 
 // deleteMessageBatchInput is the request of DeleteMessageBatch.
 type deleteMessageBatchInput struct {
-	QueueUrl string `json:"QueueUrl"`
-	Entries  []struct {
-		Id            string `json:"Id"`
-		ReceiptHandle string `json:"ReceiptHandle"`
-	} `json:"Entries"`
+	QueueUrl string                    `json:"QueueUrl"`
+	Entries  []deleteMessageBatchEntry `json:"Entries"`
+}
+
+// deleteMessageBatchEntry is one entry of DeleteMessageBatch.
+type deleteMessageBatchEntry struct {
+	Id            string `json:"Id"`
+	ReceiptHandle string `json:"ReceiptHandle"`
 }
 
 func (s *Service) deleteMessage(c *call) (any, error) {

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,4 +67,107 @@ func serve(svc *Service, action string, body []byte) *httptest.ResponseRecorder 
 	rec := httptest.NewRecorder()
 	svc.ServeHTTP(rec, r)
 	return rec
+}
+
+// FuzzDecoderMatchesEncodingJSON decodes arbitrary bodies into each hot-path request with
+// jsonDecoder and with encoding/json, and checks that they agree. Bodies with keys that
+// differ from a field name only in case, or with a key twice in one object, are left out:
+// there encoding/json's matching differs on purpose.
+func FuzzDecoderMatchesEncodingJSON(f *testing.F) {
+	f.Add(uint8(0), []byte(`{"QueueUrl":"u","MessageBody":"a\u00e9\ud83d\ude00","DelaySeconds":3,"MessageAttributes":{"k":{"DataType":"Binary","BinaryValue":"AAE="}}}`))
+	f.Add(uint8(1), []byte(`{"QueueUrl":"u","Entries":[{"Id":"a","MessageBody":"x"},null,{"Id":"b","MessageAttributes":null}]}`))
+	f.Add(uint8(2), []byte(`{"QueueUrl":"u","MaxNumberOfMessages":10,"MessageAttributeNames":["All"],"WaitTimeSeconds":null}`))
+	f.Add(uint8(3), []byte(`{"QueueUrl":"u","ReceiptHandle":"h","Other":[1,{"x":[true,false,null,-1.5e3]}]}`))
+	f.Add(uint8(4), []byte(`{"QueueUrl":"u","Entries":[{"Id":"a","ReceiptHandle":"\ud800x"}]}`))
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
+		if hasAmbiguousKeys(body) {
+			return
+		}
+		newInputs := func() (fastDecodable, any) {
+			switch kind % 5 {
+			case 0:
+				return &sendMessageInput{}, &sendMessageInput{}
+			case 1:
+				return &sendMessageBatchInput{}, &sendMessageBatchInput{}
+			case 2:
+				return &receiveMessageInput{}, &receiveMessageInput{}
+			case 3:
+				return &deleteMessageInput{}, &deleteMessageInput{}
+			default:
+				return &deleteMessageBatchInput{}, &deleteMessageBatchInput{}
+			}
+		}
+		fast, std := newInputs()
+		fastErr := decodeFast(body, fast)
+		stdErr := json.Unmarshal(body, std)
+		if (fastErr == nil) != (stdErr == nil) {
+			t.Fatalf("body %q: jsonDecoder error %v, encoding/json error %v", body, fastErr, stdErr)
+		}
+		if fastErr == nil && !reflect.DeepEqual(fast, std) {
+			t.Fatalf("body %q:\njsonDecoder   %+v\nencoding/json %+v", body, fast, std)
+		}
+	})
+}
+
+// hasAmbiguousKeys reports whether body has, in one object, a key twice or a key that
+// differs from another string of the body only in case. Bodies that are not JSON return
+// false.
+func hasAmbiguousKeys(body []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var strs []string
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		expect bool // the next string token in this object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, expect: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.expect {
+				if top.keys[v] {
+					return true
+				}
+				top.keys[v] = true
+				strs = append(strs, v)
+				top.expect = false
+				continue
+			}
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].expect = true
+		}
+	}
+	known := []string{"QueueUrl", "MessageBody", "DelaySeconds", "MessageAttributes", "MessageSystemAttributes",
+		"MessageDeduplicationId", "MessageGroupId", "Entries", "Id", "ReceiptHandle", "AttributeNames",
+		"MessageSystemAttributeNames", "MessageAttributeNames", "MaxNumberOfMessages", "VisibilityTimeout",
+		"WaitTimeSeconds", "ReceiveRequestAttemptId", "DataType", "StringValue", "BinaryValue",
+		"StringListValues", "BinaryListValues"}
+	for _, s := range strs {
+		for _, k := range known {
+			if s != k && strings.EqualFold(s, k) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -87,7 +87,13 @@ func (c *call) decode(v any) error {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(c.body, v); err != nil {
+	var err error
+	if fast, ok := v.(fastDecodable); ok {
+		err = decodeFast(c.body, fast)
+	} else {
+		err = json.Unmarshal(c.body, v)
+	}
+	if err != nil {
 		return newError("SerializationException", "The request body is not valid JSON for this action: %v.", err)
 	}
 	return nil

@@ -19,11 +19,14 @@ type sendMessageInput struct {
 
 // sendMessageBatchInput is the request of SendMessageBatch.
 type sendMessageBatchInput struct {
-	QueueUrl string `json:"QueueUrl"`
-	Entries  []struct {
-		Id string `json:"Id"`
-		sendMessageInput
-	} `json:"Entries"`
+	QueueUrl string                  `json:"QueueUrl"`
+	Entries  []sendMessageBatchEntry `json:"Entries"`
+}
+
+// sendMessageBatchEntry is one entry of SendMessageBatch.
+type sendMessageBatchEntry struct {
+	Id string `json:"Id"`
+	sendMessageInput
 }
 
 // sendRequest is one message to send, from SendMessage, a batch entry or SendToARN.
