@@ -9,9 +9,9 @@ package esm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,8 +124,18 @@ func Start(ctx context.Context, cfg Config) (*Mapping, error) {
 }
 
 func (cfg *Config) applyDefaults() error {
-	if cfg.QueueURL == "" || cfg.Client == nil || cfg.Invoke == nil {
-		return errors.New("event source mapping: QueueURL, Client and Invoke are required")
+	var missing []string
+	if cfg.QueueURL == "" {
+		missing = append(missing, "QueueURL")
+	}
+	if cfg.Client == nil {
+		missing = append(missing, "Client")
+	}
+	if cfg.Invoke == nil {
+		missing = append(missing, "Invoke")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("event source mapping: %s missing: QueueURL, Client and Invoke are required", strings.Join(missing, ", "))
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 10
@@ -145,6 +155,9 @@ func (cfg *Config) applyDefaults() error {
 	if cfg.MaximumConcurrency < MinMaximumConcurrency || cfg.MaximumConcurrency > MaxMaximumConcurrency {
 		return fmt.Errorf("event source mapping: MaximumConcurrency %d is out of range %d-%d",
 			cfg.MaximumConcurrency, MinMaximumConcurrency, MaxMaximumConcurrency)
+	}
+	if cfg.Pollers < 0 {
+		return fmt.Errorf("event source mapping: Pollers %d is negative: use 0 for the default or a positive count", cfg.Pollers)
 	}
 	if cfg.Pollers == 0 {
 		cfg.Pollers = min(cfg.MaximumConcurrency, 5)
