@@ -101,10 +101,10 @@ func parseMessageAttribute(name string, w wireAttribute) (messageAttribute, erro
 	return a, nil
 }
 
-// attributesMD5 returns the MD5 digest of attrs, which must be sorted by name, as SQS
-// computes MD5OfMessageAttributes: for each attribute, its name, data type, a transport type
-// byte (1 for String and Number, 2 for Binary) and value, where name, data type and value are
-// each preceded by their length as a 4-byte big-endian integer.
+// attributesMD5 returns MD5OfMessageAttributes of attrs, which must be sorted by name. SQS
+// hashes, for each attribute, its name, data type, a transport type byte (1 for String and
+// Number, 2 for Binary) and value. Name, data type and value each follow their length as a
+// 4-byte big-endian integer.
 func attributesMD5(attrs []messageAttribute) [16]byte {
 	h := md5.New()
 	var length [4]byte

@@ -17,7 +17,7 @@ import (
 )
 
 // The benchmarks drive the service with one aws-sdk-go-v2 client over loopback HTTP, from
-// benchParallelism goroutines per CPU, as the local pipeline's functions do.
+// benchParallelism goroutines per CPU.
 const benchParallelism = 4
 
 var benchBody = strings.Repeat("x", 100)
@@ -29,7 +29,7 @@ func newBenchEnv(b *testing.B) *testEnv {
 	return env
 }
 
-// fill puts n messages into the queue named name in process, 10,000 at a time.
+// fill sends n messages to the queue named name in process, with SendToARN.
 func fill(b *testing.B, env *testEnv, name string, n int) {
 	b.Helper()
 	arn := env.svc.queueARN(name)

@@ -113,9 +113,10 @@ var receiveCases = []conformanceCase{
 		if aws.ToString(first[0].ReceiptHandle) == aws.ToString(second[0].ReceiptHandle) {
 			t.Errorf("two receives returned the same receipt handle")
 		}
-		// The older AttributeNames parameter works too.
+		// The older AttributeNames parameter works too; clients of SDKs before
+		// MessageSystemAttributeNames still send it.
 		env.clock.Advance(31 * time.Second)
-		old := env.receive(t, &awssqs.ReceiveMessageInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"SentTimestamp"}})
+		old := env.receive(t, &awssqs.ReceiveMessageInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"SentTimestamp"}}) //lint:ignore SA1019 the deprecated parameter is what this case tests
 		if len(old) != 1 || old[0].Attributes["SentTimestamp"] != want["SentTimestamp"] {
 			t.Errorf("AttributeNames SentTimestamp: %+v", old)
 		}

@@ -16,7 +16,8 @@ func decodeFast(body []byte, v fastDecodable) error {
 	return d.end()
 }
 
-// sendFields decodes the fields that SendMessage and its batch entries share.
+// field decodes the value of key if it is a field that SendMessage and the entries of
+// SendMessageBatch share, and reports whether it was.
 func (in *sendMessageInput) field(d *jsonDecoder, key string) (bool, error) {
 	switch key {
 	case "MessageBody":

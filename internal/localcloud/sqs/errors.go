@@ -6,8 +6,8 @@ import (
 )
 
 // apiError is an error that SQS returns to the client: an error code, the HTTP status and a
-// message. The code is the shape name of the AWS JSON protocol (QueueDoesNotExist); the
-// query-protocol code that SQS sends in the x-amzn-query-error header is looked up from it.
+// message. The code is the shape name of the AWS JSON protocol (QueueDoesNotExist). WriteError
+// looks up the query-protocol code that SQS sends in the x-amzn-query-error header.
 type apiError struct {
 	status  int
 	code    string

@@ -14,7 +14,7 @@ import (
 )
 
 // FuzzDecodeRequest sends arbitrary bodies to every action and checks that the service
-// answers each with a well-formed JSON response, success or SQS error, and never panics.
+// returns a well-formed JSON response for each, success or SQS error, and never panics.
 // The seed corpus is in testdata/fuzz/FuzzDecodeRequest.
 func FuzzDecodeRequest(f *testing.F) {
 	actions := make([]string, 0, len(handlers))

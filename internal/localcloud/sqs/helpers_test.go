@@ -18,8 +18,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The tests build SDK clients with static credentials and a loopback endpoint; this keeps
-	// any code path that loads the default chain away from the instance metadata service.
+	// The tests build SDK clients with static credentials and a loopback endpoint. This also
+	// keeps any code path that loads the default chain away from the instance metadata service.
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	os.Exit(m.Run())
 }

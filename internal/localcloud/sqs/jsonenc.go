@@ -67,10 +67,6 @@ func appendMD5(b []byte, sum [16]byte) []byte {
 	return append(b, '"')
 }
 
-func appendInt(b []byte, v int64) []byte {
-	return strconv.AppendInt(b, v, 10)
-}
-
 func appendBase64(b []byte, data []byte) []byte {
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, data)

@@ -119,10 +119,10 @@ func validateVisibilityTimeout(timeout int64) error {
 	return nil
 }
 
-// validAttributeName reports whether name is a valid message attribute name: up to 256
-// characters from A-Z, a-z, 0-9, underscore, hyphen and period, not starting or ending with
-// a period, without two periods in a row, and not starting with "AWS." or "Amazon." in any
-// case.
+// validAttributeName reports whether name is a valid message attribute name. A name has up
+// to 256 characters from A-Z, a-z, 0-9, underscore, hyphen and period. It does not start or
+// end with a period, has no two periods in a row, and does not start with "AWS." or
+// "Amazon." in any case.
 func validAttributeName(name string) bool {
 	if name == "" || len(name) > maxAttributeNameLength {
 		return false

@@ -23,6 +23,9 @@ func (s *Service) deadLetterQueue(q *queue) *queue {
 // redrive adds messages that left source because they reached maxReceiveCount to dlq. They
 // keep their id, body, attributes, sent time and receive count, and record source's ARN as
 // DeadLetterQueueSourceArn. The caller holds no queue lock.
+//
+// NOTE: that the receive count carries over into the dead-letter queue follows reports of
+// SQS's behaviour, not its documentation.
 func (s *Service) redrive(source, dlq *queue, messages []*message, now time.Time) {
 	if len(messages) == 0 {
 		return
@@ -116,8 +119,9 @@ func (s *Service) startMessageMoveTask(c *call) (any, error) {
 			return nil, outOfRange("MaxNumberOfMessagesPerSecond", rate, 1, maxMovesPerSecond)
 		}
 	}
-	// Messages sent to the dead-letter queue directly have no DeadLetterQueueSourceArn; they
-	// go to the source queue when there is only one.
+	// NOTE: messages sent to the dead-letter queue directly have no DeadLetterQueueSourceArn.
+	// Without DestinationArn they go to the only source queue, and with several sources the
+	// task fails on them; SQS's documentation does not say what it does.
 	fallback := ""
 	if len(sources) == 1 {
 		fallback = sources[0]

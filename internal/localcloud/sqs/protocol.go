@@ -94,6 +94,8 @@ func (c *call) decode(v any) error {
 		err = json.Unmarshal(c.body, v)
 	}
 	if err != nil {
+		// NOTE: SerializationException is the error of AWS's JSON protocol services for a
+		// body that does not parse; SQS's own code for it is not documented.
 		return newError("SerializationException", "The request body is not valid JSON for this action: %v.", err)
 	}
 	return nil
@@ -243,8 +245,8 @@ func (s *Service) writeResponse(w http.ResponseWriter, r *http.Request, out any)
 	}
 }
 
-// senderID returns the access key id of the request's signature, which stands in for the
-// IAM principal id that SQS reports as SenderId, or accountID for an unsigned request.
+// senderID returns the access key id of the request's signature, or accountID for an
+// unsigned request. SQS reports the IAM principal id as SenderId; locally the key id is used.
 func senderID(r *http.Request, accountID string) string {
 	auth := r.Header.Get("Authorization")
 	_, rest, ok := strings.Cut(auth, "Credential=")

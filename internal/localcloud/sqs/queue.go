@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// messageState says where a message is: it decides which approximate count it is in.
+// messageState is where a message is, and so which approximate count includes it.
 type messageState uint8
 
 const (
@@ -16,9 +16,8 @@ const (
 	stateGone                             // deleted, expired, purged or moved; a stale entry of ready may still point to it
 )
 
-// message is one message in a queue. The queue's mutex guards every field; a message that
-// moves to another queue (redrive, move task) is detached first and then owned by the other
-// queue.
+// message is one message in a queue. The queue's mutex guards every field. A message that
+// moves to another queue (redrive, move task) is copied, and the other queue owns the copy.
 type message struct {
 	seq   uint64 // unique in its queue; receipt handles name the message by it
 	id    [16]byte
@@ -82,32 +81,31 @@ type redrivePolicy struct {
 type queue struct {
 	name      string
 	arn       string
-	handleKey uint64 // tells this queue's receipt handles from other queues'
+	handleKey uint64 // random per queue, so a receipt handle of another queue is rejected
 	createdAt int64  // unix s
 
 	// redrive mirrors settings.redrivePolicy, so receives can find the dead-letter queue
 	// without taking mu.
 	redrive atomic.Pointer[redrivePolicy]
 
-	mu           sync.Mutex
-	settings     queueSettings
-	tags         map[string]string
-	modifiedAt   int64 // unix s
-	lastPurgeAt  time.Time
-	deleted      bool
-	nextSeq      uint64
-	messages     map[uint64]*message
-	pending      pendingHeap
-	expiry       expiryHeap
-	ready        ring
-	visible      int // messages in stateVisible
-	inFlight     int // messages in stateInFlight
-	delayed      int // messages in stateDelayed
-	waiters      int
-	signal       chan struct{} // closed and replaced when a long poll may find a message
-	moveTask     *moveTask     // the running message move task from this queue, if any
-	pastTasks    []*moveTask   // finished move tasks, most recent first
-	receiptNonce uint64
+	mu          sync.Mutex
+	settings    queueSettings
+	tags        map[string]string
+	modifiedAt  int64 // unix s
+	lastPurgeAt time.Time
+	deleted     bool
+	nextSeq     uint64
+	messages    map[uint64]*message
+	pending     pendingHeap
+	expiry      expiryHeap
+	ready       ring
+	visible     int // messages in stateVisible
+	inFlight    int // messages in stateInFlight
+	delayed     int // messages in stateDelayed
+	waiters     int
+	signal      chan struct{} // closed and replaced when a long poll may find a message
+	moveTask    *moveTask     // the running message move task from this queue, if any
+	pastTasks   []*moveTask   // finished move tasks, most recent first
 }
 
 func newQueue(name, arn string, handleKey uint64, settings queueSettings, now time.Time) *queue {
@@ -247,7 +245,7 @@ func (q *queue) nextVisibleAt() int64 {
 	return q.pending[0].visibleAt
 }
 
-// wake tells the long polls waiting on q to look again. The caller holds mu.
+// wake signals the long polls waiting on q to look for messages again. The caller holds mu.
 func (q *queue) wake() {
 	if q.waiters > 0 {
 		close(q.signal)

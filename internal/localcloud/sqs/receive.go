@@ -378,6 +378,7 @@ func (r *receiveResult) appendSystemAttributes(b []byte, rm *receivedMessage) []
 	m := rm.m
 	b = appendKey(b, "Attributes")
 	b = append(b, '{')
+
 	n := 0
 	add := func(name string) {
 		if n > 0 {

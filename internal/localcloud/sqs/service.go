@@ -1,8 +1,8 @@
 // Package sqs is a local Amazon SQS for development and tests. It serves the AWS JSON 1.0
 // protocol that aws-sdk-go-v2 service/sqs (v1.27 and later) and the AWS SDK for JavaScript
-// v3 use, with SQS's semantics for standard queues: delays, visibility timeouts, receive
-// counts, redrive to dead-letter queues, message move tasks, retention, long polling, MD5
-// digests and SQS's limits and errors.
+// v3 use. It follows SQS's semantics for standard queues: delays, visibility timeouts,
+// receive counts, redrive to dead-letter queues, message move tasks, retention, long
+// polling, MD5 digests, and SQS's limits and errors.
 //
 // A Service holds all its state; create as many as needed with NewService. FIFO queues are
 // not supported.
@@ -101,8 +101,8 @@ func NewService(cfg Config) *Service {
 }
 
 // Close wakes every long poll, which then returns no messages, and stops the running message
-// move tasks. It waits for the tasks to stop. It is safe to call more than once; the service
-// keeps answering requests after Close, but long polls return at once.
+// move tasks. It waits for the tasks to stop. It is safe to call more than once. The service
+// still serves requests after Close, but long polls return at once.
 func (s *Service) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closed)
