@@ -5,7 +5,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -28,12 +27,13 @@ func main() {
 		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
-	cfg, err := awsconfig.Load(context.Background())
+	cfg, err := awsconfig.Load(os.Getenv)
 	if err != nil {
 		logger.Error("invalid configuration", "err", err)
 		os.Exit(1)
 	}
 
-	h := NewHandler(sqs.NewFromConfig(cfg), queueURL, tasks.Builtin(), logger)
+	queue := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsconfig.Endpoint(os.Getenv, "SQS") })
+	h := NewHandler(queue, queueURL, tasks.Builtin(), logger)
 	lambda.Start(h.Invoke)
 }

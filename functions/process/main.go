@@ -46,18 +46,18 @@ func newHandler(ctx context.Context, getenv funcenv.Getenv, logger *slog.Logger)
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return nil, err
 	}
-	cfg, err := awsconfig.Load(ctx)
+	cfg, err := awsconfig.Load(getenv)
 	if err != nil {
 		return nil, err
 	}
 
-	queue := sqs.NewFromConfig(cfg)
+	queue := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = awsconfig.Endpoint(getenv, "SQS") })
 	return &Handler{
 		DeadLetters:     queue,
 		DLQURL:          dlqURL,
 		Visibility:      queue,
 		QueueURL:        queueURL,
-		Topic:           sns.NewFromConfig(cfg),
+		Topic:           sns.NewFromConfig(cfg, func(o *sns.Options) { o.BaseEndpoint = awsconfig.Endpoint(getenv, "SNS") }),
 		TopicARN:        topicARN,
 		Tasks:           tasks.Builtin(),
 		Logger:          logger,
