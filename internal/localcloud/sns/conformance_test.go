@@ -657,8 +657,11 @@ var publishCases = []conformanceCase{
 		if entity.MessageID != *out.MessageId || entity.Type != "Notification" || entity.TopicArn != topicARN || entity.Message != `{"jobId":"1"}` {
 			t.Errorf("Sns = %+v", entity)
 		}
-		if entity.Timestamp.IsZero() || entity.SignatureVersion != "1" || entity.Signature == "" || entity.SigningCertURL == "" || entity.UnsubscribeURL == "" {
+		if entity.Timestamp.IsZero() || entity.SignatureVersion != "1" || entity.SigningCertURL == "" || entity.UnsubscribeURL == "" {
 			t.Errorf("Sns signing fields = %+v", entity)
+		}
+		if entity.Signature != "" {
+			t.Errorf("Sns.Signature = %q, want empty without SignLambdaEvents", entity.Signature)
 		}
 		status, _ := entity.MessageAttributes["status"].(map[string]any)
 		if status["Type"] != "String" || status["Value"] != "failed" {
@@ -1189,4 +1192,35 @@ var httpCases = []conformanceCase{
 			t.Fatalf("HTTPDropped after publishing to a closed service = %d, want 3", got)
 		}
 	}},
+}
+
+// TestLambdaEventSignature checks that with SignLambdaEvents the Sns object of a lambda
+// event carries a signature that verifies against the signing certificate.
+func TestLambdaEventSignature(t *testing.T) {
+	env := newTestEnv(t, func(cfg *Config) { cfg.SignLambdaEvents = true })
+	topicARN := env.createTopic(t, "signed")
+	env.subscribe(t, topicARN, "lambda", functionARN, nil)
+	if _, err := env.client.Publish(ctx, &awssns.PublishInput{TopicArn: &topicARN, Message: aws.String("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	invocations := env.functions.all()
+	if len(invocations) != 1 {
+		t.Fatalf("%d invocations, want 1", len(invocations))
+	}
+	var event struct {
+		Records []struct {
+			Sns map[string]json.RawMessage `json:"Sns"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(invocations[0].payload, &event); err != nil || len(event.Records) != 1 {
+		t.Fatalf("payload %s: %v", invocations[0].payload, err)
+	}
+	fields := event.Records[0].Sns
+	// The Lambda event spells the certificate URL SigningCertUrl, and sets Subject to null
+	// when there is none, which the canonical string leaves out.
+	fields["SigningCertURL"] = fields["SigningCertUrl"]
+	if string(fields["Subject"]) == "null" {
+		delete(fields, "Subject")
+	}
+	verifySignature(t, fields)
 }

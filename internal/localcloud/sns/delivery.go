@@ -28,7 +28,9 @@ func (s *Service) planDeliveries(t topicSnapshot, msg *message, targets []delive
 		}
 
 		d := delivery{target: target, text: text}
-		if !target.raw {
+		if target.protocol == protocolLambda && !s.cfg.SignLambdaEvents {
+			d.envelope = unsignedNotification(msg, text, t.signatureVersion)
+		} else if !target.raw {
 			envelope, ok := signed[text]
 			if !ok {
 				var err error

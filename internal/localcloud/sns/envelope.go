@@ -111,6 +111,11 @@ func (s *Service) signNotification(msg *message, text, version string) (signedNo
 	return signedNotification{text: text, timestamp: timestamp, version: version, signature: signature}, nil
 }
 
+// unsignedNotification is the envelope of a notification with an empty Signature.
+func unsignedNotification(msg *message, text, version string) signedNotification {
+	return signedNotification{text: text, timestamp: msg.timestamp.Format(timestampLayout), version: version}
+}
+
 func signingCertURL(baseURL string) string { return baseURL + signingCertPath }
 
 func unsubscribeURL(baseURL, subscriptionARN string) string {
