@@ -44,6 +44,12 @@ func runDLQ(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return fmt.Errorf("%w: relay dlq needs a subcommand: list, redrive or purge", errUsage)
 	}
 	sub := args[0]
+	switch sub {
+	case "list", "redrive", "purge":
+	default:
+		fmt.Fprint(stderr, dlqUsage)
+		return fmt.Errorf("%w: unknown dlq subcommand %q: use list, redrive or purge", errUsage, sub)
+	}
 	fs := newFlagSet("dlq "+sub, stderr)
 	var opts dlqOptions
 	fs.StringVar(&opts.url, "dlq-url", os.Getenv("RELAY_DLQ_URL"), "dead-letter queue `URL`")
