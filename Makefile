@@ -113,8 +113,10 @@ invoke: build-local ## Invoke one function once: make invoke FN=process EVENT=ev
 	bin/relay invoke $(FN) --event $(EVENT) --build-dir .build/local
 
 .PHONY: bench
-bench: build-local ## Run the benchmarks (figures go in BENCHMARKS.md).
-	go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./cmd/relay/... ./internal/localcloud/...
+bench: ## Run the benchmarks; BENCHMARKS.md records their figures.
+	go test -run '^$$' -bench . -benchtime 3s ./internal/localcloud/sqs/
+	go test -run '^$$' -bench . -benchtime 2s ./internal/localcloud/sns/ ./internal/localcloud/lambda/ ./internal/job/
+	go test -run '^$$' -bench . -benchtime 1x ./internal/localpipeline/
 
 .PHONY: clean
 clean: ## Remove build output, cdk.out and test caches.

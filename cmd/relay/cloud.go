@@ -15,7 +15,7 @@ func runCloud(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", localcloud.DefaultAddr, "listen `address`; loopback unless you give another one")
 	account := fs.String("account", "000000000000", "account `id` used in ARNs and queue URLs")
 	region := fs.String("region", "us-east-1", "`region` used in ARNs")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

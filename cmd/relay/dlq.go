@@ -61,7 +61,7 @@ func runDLQ(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if sub == "purge" {
 		fs.BoolVar(&opts.yes, "yes", false, "purge without asking for confirmation")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if opts.url == "" {

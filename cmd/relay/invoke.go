@@ -25,7 +25,7 @@ func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("invoke "+function, stderr)
 	eventPath := fs.String("event", "", "event `file` to invoke the function with (required), such as events/sqs-batch.json")
 	buildDir := fs.String("build-dir", settings.LocalAssetRoot, "`folder` with <function>/bootstrap built for this machine (make build-local)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *eventPath == "" {

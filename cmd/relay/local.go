@@ -75,7 +75,7 @@ func parseLocalFlags(args []string, stderr io.Writer) (localOptions, error) {
 	fs.Float64Var(&opts.timeoutRate, "timeout-rate", 0, "share of invokes made to pass their timeout")
 	fs.Float64Var(&opts.delayRate, "delay-rate", 0, "share of invokes whose response is delayed by --delay")
 	fs.DurationVar(&opts.delay, "delay", 500*time.Millisecond, "delay added to a delayed response")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return opts, err
 	}
 	if fs.NArg() > 0 {
