@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,7 @@ func TestEnvironment(t *testing.T) {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/echo",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_EC2_METADATA_DISABLED":       "true",
+		"GOMAXPROCS":                      "1", // 256 MB gets a fraction of one vCPU
 		"AWS_ENDPOINT_URL_SQS":            "http://127.0.0.1:4566",
 		"AWS_ENDPOINT_URL_SNS":            "http://127.0.0.1:4567",
 		"JOBS_QUEUE_URL":                  "http://127.0.0.1:4566/000000000000/relay-jobs",
@@ -137,5 +139,22 @@ func TestLineWriterSplitsAndFlushes(t *testing.T) {
 	}
 	if strings.Join(lines, "|") != "ab|c|partial" {
 		t.Errorf("callback got %q, want [ab c partial]", lines)
+	}
+}
+
+func TestVCPUsFollowMemory(t *testing.T) {
+	tests := []struct {
+		memoryMiB int
+		want      int
+	}{
+		{128, 1},
+		{1769, 1},
+		{1770, min(2, runtime.NumCPU())},
+		{10240, min(6, runtime.NumCPU())},
+	}
+	for _, tt := range tests {
+		if got := vcpus(tt.memoryMiB); got != tt.want {
+			t.Errorf("vcpus(%d) = %d, want %d", tt.memoryMiB, got, tt.want)
+		}
 	}
 }
