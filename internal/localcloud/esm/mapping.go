@@ -128,6 +128,12 @@ func (cfg *Config) applyDefaults() error {
 	if cfg.QueueURL == "" {
 		missing = append(missing, "QueueURL")
 	}
+	if cfg.QueueARN == "" {
+		missing = append(missing, "QueueARN")
+	}
+	if cfg.Region == "" {
+		missing = append(missing, "Region")
+	}
 	if cfg.Client == nil {
 		missing = append(missing, "Client")
 	}
@@ -135,7 +141,7 @@ func (cfg *Config) applyDefaults() error {
 		missing = append(missing, "Invoke")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("event source mapping: %s missing: QueueURL, Client and Invoke are required", strings.Join(missing, ", "))
+		return fmt.Errorf("event source mapping: %s missing: QueueURL, QueueARN, Region, Client and Invoke are required, because every record names its queue and region", strings.Join(missing, ", "))
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 10

@@ -418,10 +418,10 @@ func TestCloseWaitsForInFlightInvoke(t *testing.T) {
 func TestStartRejectsInvalidConfig(t *testing.T) {
 	t.Parallel()
 	c := newCloud(t)
-	url, _ := c.createQueue(t, "config", 30)
+	url, arn := c.createQueue(t, "config", 30)
 	invoke := succeed(&recorder{})
 	valid := func() esm.Config {
-		return esm.Config{QueueURL: url, Client: c.client, Invoke: invoke}
+		return esm.Config{QueueURL: url, QueueARN: arn, Region: testRegion, Client: c.client, Invoke: invoke}
 	}
 
 	tests := []struct {
@@ -430,6 +430,7 @@ func TestStartRejectsInvalidConfig(t *testing.T) {
 		want   []string // substrings of the error
 	}{
 		{"missing queue URL", func(cfg *esm.Config) { cfg.QueueURL = "" }, []string{"QueueURL missing"}},
+		{"missing queue ARN and region", func(cfg *esm.Config) { cfg.QueueARN, cfg.Region = "", "" }, []string{"QueueARN, Region missing"}},
 		{"missing client", func(cfg *esm.Config) { cfg.Client = nil }, []string{"Client missing"}},
 		{"missing invoke", func(cfg *esm.Config) { cfg.Invoke = nil }, []string{"Invoke missing"}},
 		{"negative batch size", func(cfg *esm.Config) { cfg.BatchSize = -1 }, []string{"BatchSize -1", "1-10000"}},
