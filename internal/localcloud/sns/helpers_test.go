@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/smithy-go"
 )
 
 func TestMain(m *testing.M) {
@@ -155,19 +154,6 @@ func (env *testEnv) subscribe(t testing.TB, topicARN, protocol, endpoint string,
 		t.Fatalf("Subscribe %s %s: %v", protocol, endpoint, err)
 	}
 	return aws.ToString(out.SubscriptionArn)
-}
-
-// requireAPIError fails the test unless err is an API error with the given code.
-func requireAPIError(t testing.TB, err error, code string) smithy.APIError {
-	t.Helper()
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		t.Fatalf("error = %v, want an API error with code %s", err, code)
-	}
-	if apiErr.ErrorCode() != code {
-		t.Fatalf("error code = %s (%s), want %s", apiErr.ErrorCode(), apiErr.ErrorMessage(), code)
-	}
-	return apiErr
 }
 
 // requireErrorAs fails the test unless err matches the typed error target.
