@@ -85,11 +85,11 @@ lint: ## gofmt, go vet, staticcheck, and a go.mod tidiness check.
 		if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
-	@cp go.mod /tmp/relay-go.mod.bak; cp go.sum /tmp/relay-go.sum.bak; \
-		go mod tidy; \
-		if ! git diff --quiet -- go.mod go.sum; then \
-			cp /tmp/relay-go.mod.bak go.mod; cp /tmp/relay-go.sum.bak go.sum; \
-			echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; exit 1; fi
+	@backup=$$(mktemp -d); cp go.mod go.sum "$$backup"/; go mod tidy; \
+		if ! cmp -s go.mod "$$backup"/go.mod || ! cmp -s go.sum "$$backup"/go.sum; then \
+			cp "$$backup"/go.mod "$$backup"/go.sum .; rm -rf "$$backup"; \
+			echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; exit 1; fi; \
+		rm -rf "$$backup"
 
 .PHONY: synth
 synth: node_modules build ## Synthesize the CloudFormation template into cdk.out (no AWS credentials needed).
