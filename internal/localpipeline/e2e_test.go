@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -291,5 +293,76 @@ func TestReadJobsSample(t *testing.T) {
 	}
 	if !seen["sample-text-1"] {
 		t.Errorf("sample jobs lack the text-form job sample-text-1")
+	}
+}
+
+// TestNotifiedFailureReachesDestination publishes a result that notified cannot decode and
+// checks that Lambda's two retries run and the on-failure queue then keeps the whole event.
+func TestNotifiedFailureReachesDestination(t *testing.T) {
+	p := startPipeline(t, fastSettings(t), NewTracker(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	published, err := p.SNS.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(p.TopicARNs[settings.TopicResults]),
+		Message:  aws.String("this is not a result"),
+	})
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+
+	failuresURL := p.QueueURLs[settings.QueueNotifiedFailures]
+	var body string
+	for body == "" && ctx.Err() == nil {
+		out, err := p.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(failuresURL), WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatalf("receive from %s: %v", settings.QueueNotifiedFailures, err)
+		}
+		if len(out.Messages) > 0 {
+			body = aws.ToString(out.Messages[0].Body)
+		}
+	}
+	if body == "" {
+		t.Fatalf("no destination record reached %s within a minute", settings.QueueNotifiedFailures)
+	}
+
+	var record struct {
+		RequestContext struct {
+			Condition              string `json:"condition"`
+			ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+		} `json:"requestContext"`
+		RequestPayload struct {
+			Records []struct {
+				Sns struct {
+					MessageID string `json:"MessageId"`
+					Message   string `json:"Message"`
+				} `json:"Sns"`
+			} `json:"Records"`
+		} `json:"requestPayload"`
+		ResponseContext struct {
+			FunctionError string `json:"functionError"`
+		} `json:"responseContext"`
+	}
+	if err := json.Unmarshal([]byte(body), &record); err != nil {
+		t.Fatalf("destination record is not JSON: %v\n%s", err, body)
+	}
+	if record.RequestContext.Condition != "RetriesExhausted" {
+		t.Errorf("condition: got %q, expected RetriesExhausted", record.RequestContext.Condition)
+	}
+	if record.RequestContext.ApproximateInvokeCount != 3 {
+		t.Errorf("approximateInvokeCount: got %d, expected 3 (the invoke and Lambda's two retries)", record.RequestContext.ApproximateInvokeCount)
+	}
+	if record.ResponseContext.FunctionError != "Unhandled" {
+		t.Errorf("functionError: got %q, expected Unhandled", record.ResponseContext.FunctionError)
+	}
+	if len(record.RequestPayload.Records) != 1 {
+		t.Fatalf("request payload has %d records, expected the whole SNS event with 1", len(record.RequestPayload.Records))
+	}
+	sent := record.RequestPayload.Records[0].Sns
+	if sent.MessageID != aws.ToString(published.MessageId) || sent.Message != "this is not a result" {
+		t.Errorf("request payload carries message %s %q, expected %s %q", sent.MessageID, sent.Message, aws.ToString(published.MessageId), "this is not a result")
+	}
+	if stats := p.Runtime.Stats().Functions[settings.FunctionNotified]; stats.Errors != 3 || stats.AsyncFailed != 1 {
+		t.Errorf("notified: %d errors and %d events to the destination, expected 3 and 1", stats.Errors, stats.AsyncFailed)
 	}
 }
