@@ -18,6 +18,8 @@ type deleteMessageBatchEntry struct {
 	ReceiptHandle string `json:"ReceiptHandle"`
 }
 
+func (e deleteMessageBatchEntry) entryID() string { return e.Id }
+
 func (s *Service) deleteMessage(c *call) (any, error) {
 	var in deleteMessageInput
 	if err := c.decode(&in); err != nil {
@@ -82,15 +84,8 @@ func (s *Service) deleteMessageBatch(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	q, err := s.queueByURL(in.QueueUrl)
+	q, err := batchQueue(s, in.QueueUrl, "DeleteMessageBatchRequestEntry", in.Entries)
 	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(in.Entries))
-	for i := range in.Entries {
-		ids[i] = in.Entries[i].Id
-	}
-	if err := validateBatchEntryIDs("DeleteMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 

@@ -82,6 +82,27 @@ func validName(s string, maxLength int) bool {
 
 // validateBatchEntryIDs checks the number of entries of a batch request and that their ids
 // are well formed and distinct.
+// batchEntry is an entry of a batch request, which the request names by its Id.
+type batchEntry interface{ entryID() string }
+
+// batchQueue returns the queue of a batch request after checking its entry ids: at least
+// one entry, at most ten, each id valid and distinct. entryKind names the entry type in
+// AWS's error messages, such as "SendMessageBatchRequestEntry".
+func batchQueue[E batchEntry](s *Service, queueURL, entryKind string, entries []E) (*queue, error) {
+	q, err := s.queueByURL(queueURL)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.entryID()
+	}
+	if err := validateBatchEntryIDs(entryKind, ids); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
 func validateBatchEntryIDs(entryKind string, ids []string) error {
 	if len(ids) == 0 {
 		return newError("EmptyBatchRequest", "There should be at least one %s in the request.", entryKind)

@@ -29,6 +29,8 @@ type sendMessageBatchEntry struct {
 	sendMessageInput
 }
 
+func (e sendMessageBatchEntry) entryID() string { return e.Id }
+
 // sendRequest is one message to send, from SendMessage, a batch entry or SendToARN.
 type sendRequest struct {
 	body             string
@@ -227,15 +229,8 @@ func (s *Service) sendMessageBatch(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	q, err := s.queueByURL(in.QueueUrl)
+	q, err := batchQueue(s, in.QueueUrl, "SendMessageBatchRequestEntry", in.Entries)
 	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(in.Entries))
-	for i := range in.Entries {
-		ids[i] = in.Entries[i].Id
-	}
-	if err := validateBatchEntryIDs("SendMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 

@@ -11,13 +11,17 @@ type changeMessageVisibilityInput struct {
 
 // changeMessageVisibilityBatchInput is the request of ChangeMessageVisibilityBatch.
 type changeMessageVisibilityBatchInput struct {
-	QueueUrl string `json:"QueueUrl"`
-	Entries  []struct {
-		Id                string `json:"Id"`
-		ReceiptHandle     string `json:"ReceiptHandle"`
-		VisibilityTimeout *int64 `json:"VisibilityTimeout"`
-	} `json:"Entries"`
+	QueueUrl string                              `json:"QueueUrl"`
+	Entries  []changeMessageVisibilityBatchEntry `json:"Entries"`
 }
+
+type changeMessageVisibilityBatchEntry struct {
+	Id                string `json:"Id"`
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int64 `json:"VisibilityTimeout"`
+}
+
+func (e changeMessageVisibilityBatchEntry) entryID() string { return e.Id }
 
 func (s *Service) changeMessageVisibility(c *call) (any, error) {
 	var in changeMessageVisibilityInput
@@ -73,15 +77,8 @@ func (s *Service) changeMessageVisibilityBatch(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	q, err := s.queueByURL(in.QueueUrl)
+	q, err := batchQueue(s, in.QueueUrl, "ChangeMessageVisibilityBatchRequestEntry", in.Entries)
 	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(in.Entries))
-	for i := range in.Entries {
-		ids[i] = in.Entries[i].Id
-	}
-	if err := validateBatchEntryIDs("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 
