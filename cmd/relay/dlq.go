@@ -226,8 +226,8 @@ func truncate(s string, n int) string {
 }
 
 // redriveDLQ moves messages back to the queue they came from. Without --reason it starts an
-// SQS message move task; with it, it moves the matching messages one by one and leaves the
-// others where they are.
+// SQS message move task. With --reason it moves the matching messages one by one and leaves
+// the others where they are, because a move task cannot filter.
 func redriveDLQ(ctx context.Context, client *sqs.Client, opts dlqOptions, stdout io.Writer) error {
 	dlqARN, err := queueARN(ctx, client, opts.url)
 	if err != nil {
@@ -310,7 +310,7 @@ func purgeDLQ(ctx context.Context, client *sqs.Client, opts dlqOptions, stdin io
 		fmt.Fprintf(stdout, "This deletes every message in %s for good. Type the queue name (%s) to confirm: ", opts.url, name)
 		answer, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && strings.TrimSpace(answer) == "" {
-			return fmt.Errorf("purge not confirmed: no answer on standard input (pass --yes to purge without asking)")
+			return fmt.Errorf("purge not confirmed: standard input gave no queue name (pass --yes to purge without a prompt)")
 		}
 		if strings.TrimSpace(answer) != name {
 			return fmt.Errorf("purge cancelled: %q does not match the queue name %q", strings.TrimSpace(answer), name)

@@ -23,9 +23,9 @@ func benchSettings(b *testing.B) settings.Settings {
 	return s
 }
 
-// coldStartPayloads are invokes that each function answers without calling AWS, as the
+// coldStartPayloads are invokes that each function handles without calling AWS, as the
 // hello-world bootstrap does, so that the comparison measures start-up and not a network
-// call. enqueue answers an empty request with a BadRequestError, which is still its first
+// call. enqueue returns a BadRequestError for an empty request, which is still its first
 // response.
 var coldStartPayloads = map[string]string{
 	settings.FunctionEnqueue:  `{"jobs":[]}`,

@@ -33,8 +33,8 @@ type Options struct {
 	BootstrapDir string
 	// CloudAddr is the local cloud's listen address. Empty means an ephemeral loopback port.
 	CloudAddr string
-	// FunctionURLAddr is where enqueue's Function URL listens. Empty means an ephemeral
-	// loopback port.
+	// FunctionURLAddr is the listen address of enqueue's Function URL. Empty means an
+	// ephemeral loopback port.
 	FunctionURLAddr string
 	// Region and AccountID default to us-east-1 and 000000000000.
 	Region, AccountID string

@@ -150,9 +150,9 @@ func (p *Pipeline) startFunctions(ctx context.Context, opts Options, logger *slo
 	return nil
 }
 
-// maxInstances returns how many instances of a function may run at once: the event source
-// mapping's maximum concurrency for a function it invokes, and a fixed share of this machine
-// for the others, which AWS would scale without a set bound.
+// maxInstances returns how many instances of a function may run at once. A function that
+// an event source mapping invokes gets the mapping's maximum concurrency. The others get a
+// fixed share of this machine, where AWS would scale them without a set bound.
 func (p *Pipeline) maxInstances(function string) int {
 	for _, m := range p.topology.EventSourceMappings {
 		if m.Function == function {

@@ -55,10 +55,10 @@ func (m *Mapping) invoke(ctx context.Context, batch []types.Message) {
 	m.delete(ctx, done)
 }
 
-// batchItemFailures reads a function's SQSEventResponse with Lambda's rules: an empty or
-// null response, or an empty or null list, means every record succeeded; a response that is
-// not valid JSON, or an itemIdentifier that is empty or is not a message id of the batch,
-// fails the whole batch.
+// batchItemFailures reads a function's SQSEventResponse with Lambda's rules. An empty or
+// null response, or an empty or null list, means every record succeeded. A response that is
+// not valid JSON, or an itemIdentifier that is empty or not a message id of the batch, fails
+// the whole batch.
 func batchItemFailures(response []byte, batch []types.Message) (map[string]bool, error) {
 	failed := map[string]bool{}
 	if len(response) == 0 || string(response) == "null" {
