@@ -16,7 +16,10 @@ HOST_ARCH := $(shell go env GOARCH)
 GO_BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
 
 # The CDK CLI: pinned in package.json, no telemetry, no notices, state kept in the repository.
+# With no credentials, synth looks for a default account; AWS_EC2_METADATA_DISABLED keeps
+# that look-up off the instance metadata service.
 export CDK_HOME ?= $(CURDIR)/.cdk
+export AWS_EC2_METADATA_DISABLED ?= true
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 CDK := npx --no-install cdk
@@ -25,7 +28,7 @@ CDK_FLAGS := --no-notices
 # `make local` and `make invoke` settings.
 JOBS ?= events/sample-jobs.ndjson
 # A 1 s retry backoff base (the stack's is 10 s) lets the sample's always-failing job reach
-# the DLQ through redrive in about half a minute.
+# the DLQ through redrive in about a minute.
 LOCAL_FLAGS ?= -c retryBackoff=1
 FN ?= process
 EVENT ?= events/sqs-batch.json
@@ -59,12 +62,11 @@ build-local-%:
 bin/relay:
 	go build -o bin/relay ./cmd/relay
 
-# deps installs the pinned npm packages. The go.mod written into node_modules makes it a
-# module of its own, so `./...` does not reach the Go templates that the CDK CLI ships.
+# go.mod's `ignore ./node_modules` keeps `./...` away from the Go templates that the CDK CLI
+# ships in node_modules.
 .PHONY: deps
 deps: ## Install the pinned npm packages (the CDK CLI and the AWS SDK for JavaScript).
 	npm ci --no-audit --no-fund
-	printf 'module ignored/node_modules\n' > node_modules/go.mod
 
 node_modules:
 	$(MAKE) deps

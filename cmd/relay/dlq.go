@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +24,7 @@ const dlqUsage = `Usage:
   relay dlq redrive --dlq-url URL [--reason REASON] [--max N]
   relay dlq purge   --dlq-url URL [--yes]
 
-The DLQ URL comes from --dlq-url or RELAY_DLQ_URL (the stack output JobsDlqUrl on AWS).
+The DLQ URL comes from --dlq-url or RELAY_DLQ_URL (the stack output JobsDLQUrl on AWS).
 Against the local cloud add --endpoint http://127.0.0.1:4566; without it the command uses
 your default AWS credentials and region.
 `
@@ -39,6 +40,10 @@ type dlqOptions struct {
 
 // runDLQ lists, redrives or purges the messages of a dead-letter queue.
 func runDLQ(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stderr, dlqUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, dlqUsage)
 		return fmt.Errorf("%w: relay dlq needs a subcommand: list, redrive or purge", errUsage)

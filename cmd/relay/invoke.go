@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,10 @@ import (
 // equivalent of `sam local invoke`. The function runs with the environment the stack gives
 // it, against a local cloud with the stack's queues and topic, so its calls succeed.
 func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stderr, "Usage: relay invoke FUNCTION --event FILE [--build-dir DIR]\n\nFUNCTION is enqueue, process or notified.\n")
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 		return fmt.Errorf("%w: relay invoke needs a FUNCTION first: enqueue, process or notified", errUsage)
 	}

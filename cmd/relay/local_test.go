@@ -204,7 +204,7 @@ func TestLocalUntilDrainedSampleJobs(t *testing.T) {
 		"summary: 19 jobs submitted",
 		"dlq reason invalid-input",
 		"dlq reason max-receive-count",
-		"API calls:",
+		"API calls of the pipeline:",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output does not contain %q:\n%s", want, stdout)

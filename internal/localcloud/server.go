@@ -23,6 +23,12 @@ import (
 // DefaultAddr is the address `relay cloud` listens on when none is given.
 const DefaultAddr = "127.0.0.1:4566"
 
+// ObserverHeader marks a request that relay's own tooling makes to watch the pipeline, such
+// as progress polling and DLQ accounting. The server counts such requests apart, in
+// ObserverCalls, so that Calls holds only the pipeline's calls, and never injects faults
+// into them.
+const ObserverHeader = "X-Relay-Observer"
+
 // Config configures a Server. The zero value serves on an ephemeral loopback port.
 type Config struct {
 	// Addr is the listen address. Empty means 127.0.0.1:0, an ephemeral loopback port.
@@ -44,6 +50,7 @@ type Server struct {
 	sqs      *sqs.Service
 	sns      *sns.Service
 	calls    *callCounter
+	observer *callCounter
 	faults   *faultInjector
 	invoker  *switchableInvoker
 	logger   *slog.Logger
@@ -78,6 +85,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		listener: listener,
 		calls:    newCallCounter(),
+		observer: newCallCounter(),
 		faults:   faults,
 		invoker:  &switchableInvoker{},
 		logger:   logger,
@@ -134,14 +142,30 @@ func (s *Server) SNS() *sns.Service { return s.sns }
 func (s *Server) SetFunctionInvoker(invoker sns.FunctionInvoker) { s.invoker.set(invoker) }
 
 // Calls returns the number of API calls served so far, by "service:Action", injected faults
-// included.
+// included and calls made with ObserverHeader left out.
 func (s *Server) Calls() map[string]int64 { return s.calls.snapshot() }
+
+// ObserverCalls returns the number of calls made with ObserverHeader, by "service:Action".
+func (s *Server) ObserverCalls() map[string]int64 { return s.observer.snapshot() }
 
 // InjectedFaults returns the number of faults injected so far, by "service:Action".
 func (s *Server) InjectedFaults() map[string]int64 { return s.faults.counts() }
 
 // ServeHTTP routes a request to SQS or SNS, after counting it and maybe injecting a fault.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(ObserverHeader) != "" {
+		if sqs.IsRequest(r) {
+			s.observer.add("sqs:" + sqs.Action(r))
+			s.sqs.ServeHTTP(w, r)
+			return
+		}
+		if sns.IsRequest(r) {
+			s.observer.add("sns:" + sns.Action(r))
+		}
+		s.sns.ServeHTTP(w, r)
+		return
+	}
+
 	if sqs.IsRequest(r) {
 		action := "sqs:" + sqs.Action(r)
 		s.calls.add(action)

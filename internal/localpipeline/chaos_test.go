@@ -488,7 +488,7 @@ func waitQuiet(t *testing.T, p *Pipeline, tracker *Tracker, timeout time.Duratio
 	dlqURL := p.QueueURLs[settings.QueueJobsDLQ]
 	previous, quietPolls := "", 0
 	for {
-		if err := tracker.CollectDLQ(ctx, p.SQS, dlqURL); err != nil && ctx.Err() == nil {
+		if err := tracker.CollectDLQ(ctx, p.Observer, dlqURL); err != nil && ctx.Err() == nil {
 			t.Fatalf("collect DLQ: %v", err)
 		}
 		report := tracker.Report()
@@ -520,7 +520,7 @@ func queueDepth(t *testing.T, p *Pipeline, queue string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err := p.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+	out, err := p.Observer.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(p.QueueURLs[queue]),
 		AttributeNames: []sqstypes.QueueAttributeName{
 			sqstypes.QueueAttributeNameApproximateNumberOfMessages,

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,7 +117,7 @@ func waitDrained(t testing.TB, p *Pipeline, tracker *Tracker, timeout time.Durat
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for {
-		if err := tracker.CollectDLQ(ctx, p.SQS, p.QueueURLs[settings.QueueJobsDLQ]); err != nil && ctx.Err() == nil {
+		if err := tracker.CollectDLQ(ctx, p.Observer, p.QueueURLs[settings.QueueJobsDLQ]); err != nil && ctx.Err() == nil {
 			t.Fatalf("collect DLQ: %v", err)
 		}
 		report := tracker.Report()
@@ -364,5 +366,30 @@ func TestNotifiedFailureReachesDestination(t *testing.T) {
 	}
 	if stats := p.Runtime.Stats().Functions[settings.FunctionNotified]; stats.Errors != 3 || stats.AsyncFailed != 1 {
 		t.Errorf("notified: %d errors and %d events to the destination, expected 3 and 1", stats.Errors, stats.AsyncFailed)
+	}
+}
+
+func TestStartReportsBusyAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	for _, field := range []string{"CloudAddr", "FunctionURLAddr"} {
+		opts := Options{Settings: fastSettings(t), BootstrapDir: testBootstraps(t)}
+		if field == "CloudAddr" {
+			opts.CloudAddr = busy.Addr().String()
+		} else {
+			opts.FunctionURLAddr = busy.Addr().String()
+		}
+		p, err := Start(context.Background(), opts)
+		if err == nil {
+			p.Close()
+			t.Fatalf("%s on a busy port: Start succeeded, expected an error", field)
+		}
+		if !strings.Contains(err.Error(), busy.Addr().String()) {
+			t.Errorf("%s on a busy port: error %q does not name the address %s", field, err, busy.Addr())
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/relay-pipeline/relay/internal/localcloud"
 	"github.com/relay-pipeline/relay/internal/localcloud/esm"
@@ -63,6 +64,9 @@ type Pipeline struct {
 	// SQS and SNS are SDK clients of the local cloud.
 	SQS *sqs.Client
 	SNS *sns.Client
+	// Observer is an SQS client whose calls the local cloud counts apart from the
+	// pipeline's (localcloud.ObserverHeader), for progress and accounting.
+	Observer *sqs.Client
 	// QueueURLs maps each topology queue name to its URL; TopicARNs each topic name to its
 	// ARN.
 	QueueURLs map[string]string
@@ -93,7 +97,7 @@ func Start(ctx context.Context, opts Options) (p *Pipeline, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	p = &Pipeline{
+	started := &Pipeline{
 		topology:  opts.Settings.Topology(),
 		QueueURLs: map[string]string{},
 		QueueARNs: map[string]string{},
@@ -101,12 +105,13 @@ func Start(ctx context.Context, opts Options) (p *Pipeline, err error) {
 		Functions: map[string]lambda.Function{},
 		Mappings:  map[string]esm.Config{},
 	}
+	// The returns below set the named result p to nil, so the cleanup closes started.
 	defer func() {
 		if err != nil {
-			p.Close()
-			p = nil
+			started.Close()
 		}
 	}()
+	p = started
 
 	p.Cloud, err = localcloud.NewServer(localcloud.Config{
 		Addr: opts.CloudAddr, AccountID: opts.AccountID, Region: opts.Region,
@@ -118,6 +123,9 @@ func Start(ctx context.Context, opts Options) (p *Pipeline, err error) {
 	p.closeFuncs = append(p.closeFuncs, p.Cloud.Close)
 	awsConfig := localAWSConfig(opts.Region, p.Cloud.URL())
 	p.SQS = sqs.NewFromConfig(awsConfig)
+	p.Observer = sqs.NewFromConfig(awsConfig, func(o *sqs.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(localcloud.ObserverHeader, "1"))
+	})
 	p.SNS = sns.NewFromConfig(awsConfig)
 
 	if err := p.createQueues(ctx); err != nil {
@@ -149,7 +157,7 @@ func checkBootstraps(dir string) error {
 	for _, name := range []string{settings.FunctionEnqueue, settings.FunctionProcess, settings.FunctionNotified} {
 		path := filepath.Join(dir, name, "bootstrap")
 		if _, err := os.Stat(path); err != nil {
-			missing = append(missing, fmt.Errorf("bootstrap %s not found: run `make build-local` (or BuildBootstraps) first", path))
+			missing = append(missing, fmt.Errorf("bootstrap %s not found: run `make build-local` first, or pass the folder that contains <function>/bootstrap", path))
 		}
 	}
 	return errors.Join(missing...)

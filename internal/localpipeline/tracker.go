@@ -87,14 +87,19 @@ func (t *Tracker) ObserveLogLine(line []byte) {
 	t.lastResult = time.Now()
 }
 
-// CollectDLQ receives every visible message of the DLQ and records it, keeping the messages
-// in the queue but invisible for an hour so that a later call sees only new ones.
+// CollectDLQ receives every visible message of the DLQ and records it, then makes the
+// messages visible again, so that the DLQ keeps them for `relay dlq` and later calls. Each
+// message stays invisible for at most collectHold while the call runs. Pass a client whose
+// calls the local cloud counts apart, such as Pipeline.Observer.
 func (t *Tracker) CollectDLQ(ctx context.Context, client *sqs.Client, dlqURL string) error {
+	var handles []*string
+	defer func() { releaseMessages(context.WithoutCancel(ctx), client, dlqURL, handles) }()
+
 	for range 10000 { // a bound: at most 100,000 messages per call
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(dlqURL),
 			MaxNumberOfMessages:         10,
-			VisibilityTimeout:           3600,
+			VisibilityTimeout:           int32(collectHold / time.Second),
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
 			MessageAttributeNames:       []string{"All"},
 		})
@@ -106,6 +111,7 @@ func (t *Tracker) CollectDLQ(ctx context.Context, client *sqs.Client, dlqURL str
 		}
 		t.mu.Lock()
 		for _, msg := range out.Messages {
+			handles = append(handles, msg.ReceiptHandle)
 			letter := deadLetterOf(msg)
 			if _, seen := t.dlq[letter.MessageID]; !seen {
 				t.dlq[letter.MessageID] = letter
@@ -115,6 +121,23 @@ func (t *Tracker) CollectDLQ(ctx context.Context, client *sqs.Client, dlqURL str
 		t.mu.Unlock()
 	}
 	return nil
+}
+
+// collectHold is how long CollectDLQ keeps the messages it has read invisible, so that it
+// reads each one once per call.
+const collectHold = 30 * time.Second
+
+// releaseMessages makes received messages visible again at once. A failure only delays
+// them until collectHold passes, so it is not reported.
+func releaseMessages(ctx context.Context, client *sqs.Client, queueURL string, handles []*string) {
+	for start := 0; start < len(handles); start += 10 {
+		chunk := handles[start:min(start+10, len(handles))]
+		entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(chunk))
+		for i, handle := range chunk {
+			entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: handle}
+		}
+		_, _ = client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
+	}
 }
 
 func deadLetterOf(msg sqstypes.Message) DeadLetter {
@@ -133,8 +156,10 @@ func deadLetterOf(msg sqstypes.Message) DeadLetter {
 	}
 	letter.ReceiveCount, _ = strconv.Atoi(attr("receive_count"))
 	if letter.ReceiveCount == 0 {
-		// The DLQ's own count includes this receive; the count in the jobs queue is one less
-		// only when the message was received here before, which CollectDLQ never does twice.
+		// A redriven message keeps its receive count, and this receive adds one. Later
+		// calls read larger counts, but only the first sighting of a message is recorded.
+		// NOTE: the count carrying over into the DLQ follows the local SQS, whose source
+		// for it is user reports rather than AWS documentation.
 		letter.ReceiveCount, _ = strconv.Atoi(msg.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
 	}
 	return letter
