@@ -33,6 +33,7 @@ type localOptions struct {
 	overrides     keyValues
 	functionLogs  string
 	progressEvery time.Duration
+	results       bool
 
 	seed        uint64
 	cloudFaults keyValues
@@ -69,6 +70,7 @@ func parseLocalFlags(args []string, stderr io.Writer) (localOptions, error) {
 	fs.Var(opts.overrides, "c", "override a setting as `key=value`, with the same keys as CDK context (repeatable)")
 	fs.StringVar(&opts.functionLogs, "function-logs", "", "write the functions' logs to this `file` (- for standard error)")
 	fs.DurationVar(&opts.progressEvery, "progress", time.Second, "progress line `interval`; 0 turns it off")
+	fs.BoolVar(&opts.results, "results", false, "print each result (job id, status, output or error) as it is published")
 	fs.Uint64Var(&opts.seed, "seed", 0, "seed of the injected faults; 0 picks one and prints it")
 	fs.Var(opts.cloudFaults, "fault", "fail this share of an AWS action as `service:Action=rate`, such as sns:PublishBatch=0.05 (repeatable)")
 	fs.Float64Var(&opts.killRate, "kill-rate", 0, "share of invokes whose function instance is killed in the middle")
@@ -168,6 +170,8 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// --results prints from its own goroutine.
+	stdout = &syncWriter{w: stdout}
 	s, err := localSettings(opts, stdout)
 	if err != nil {
 		return err
@@ -209,6 +213,13 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer pipeline.Close()
 	printEndpoints(stdout, pipeline, s)
+	if opts.results {
+		stopResults, err := printResults(ctx, pipeline, stdout)
+		if err != nil {
+			return err
+		}
+		defer stopResults()
+	}
 
 	if len(jobs) > 0 {
 		if err := submit(ctx, pipeline, tracker, jobs, stdout); err != nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,7 +193,7 @@ func TestLocalUntilDrainedSampleJobs(t *testing.T) {
 		"--build-dir", dir,
 		"--addr", "127.0.0.1:0", "--url-addr", "127.0.0.1:0",
 		"-c", "retryBackoff=1", "-c", "batchingWindow=0",
-		"--delivery-delay", "1s", "--progress", "0", "--drain-timeout", "2m")
+		"--delivery-delay", "1s", "--progress", "0", "--drain-timeout", "2m", "--results")
 	t.Logf("relay local --until-drained took %s", time.Since(start).Round(time.Millisecond))
 	t.Logf("output:\n%s", stdout)
 	if err != nil {
@@ -205,6 +207,10 @@ func TestLocalUntilDrainedSampleJobs(t *testing.T) {
 		"dlq reason invalid-input",
 		"dlq reason max-receive-count",
 		"API calls of the pipeline:",
+		// --results: the first sample job's output is the SHA-256 of its input.
+		fmt.Sprintf(`result  sample-checksum-1  checksum  succeeded  attempt 1  output "%x"`, sha256.Sum256([]byte("hello, relay"))),
+		`result  sample-verify-mismatch  verify  failed  attempt 1  error "sha-256 mismatch`,
+		`result  sample-flaky-2  flaky  succeeded  attempt 3`,
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output does not contain %q:\n%s", want, stdout)

@@ -64,9 +64,10 @@ type Pipeline struct {
 	// SQS and SNS are SDK clients of the local cloud.
 	SQS *sqs.Client
 	SNS *sns.Client
-	// Observer is an SQS client whose calls the local cloud counts apart from the
-	// pipeline's (localcloud.ObserverHeader), for progress and accounting.
-	Observer *sqs.Client
+	// Observer and ObserverSNS are clients whose calls the local cloud counts apart from
+	// the pipeline's (localcloud.ObserverHeader), for progress and accounting.
+	Observer    *sqs.Client
+	ObserverSNS *sns.Client
 	// QueueURLs maps each topology queue name to its URL; TopicARNs each topic name to its
 	// ARN.
 	QueueURLs map[string]string
@@ -123,9 +124,9 @@ func Start(ctx context.Context, opts Options) (p *Pipeline, err error) {
 	p.closeFuncs = append(p.closeFuncs, p.Cloud.Close)
 	awsConfig := localAWSConfig(opts.Region, p.Cloud.URL())
 	p.SQS = sqs.NewFromConfig(awsConfig)
-	p.Observer = sqs.NewFromConfig(awsConfig, func(o *sqs.Options) {
-		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(localcloud.ObserverHeader, "1"))
-	})
+	markObserver := smithyhttp.AddHeaderValue(localcloud.ObserverHeader, "1")
+	p.Observer = sqs.NewFromConfig(awsConfig, func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, markObserver) })
+	p.ObserverSNS = sns.NewFromConfig(awsConfig, func(o *sns.Options) { o.APIOptions = append(o.APIOptions, markObserver) })
 	p.SNS = sns.NewFromConfig(awsConfig)
 
 	if err := p.createQueues(ctx); err != nil {
