@@ -318,8 +318,8 @@ func (d *jsonDecoder) escape(buf []byte) ([]byte, error) {
 			return nil, d.syntaxError("invalid \\u escape")
 		}
 		if utf16.IsSurrogate(r) {
-			// A high surrogate followed by an escaped low one is one character; any other
-			// surrogate is invalid and becomes U+FFFD.
+			// A high surrogate followed by an escaped low one is one character. Any other
+			// surrogate becomes loneSurrogate, which the message checks reject as SQS does.
 			if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
 				save := d.pos
 				d.pos += 2
@@ -330,7 +330,7 @@ func (d *jsonDecoder) escape(buf []byte) ([]byte, error) {
 				}
 				d.pos = save
 			}
-			r = utf8.RuneError
+			r = loneSurrogate
 		}
 		return utf8.AppendRune(buf, r), nil
 	}
@@ -477,3 +477,9 @@ func (d *jsonDecoder) wireAttributes(dst *map[string]wireAttribute) error {
 	}
 	return err
 }
+
+// loneSurrogate replaces an escaped UTF-16 surrogate that is not half of a pair, such as
+// "\ud800". SQS allows no character in #xD800-#xDFFF, and encoding/json would turn it
+// into U+FFFD, which SQS allows; U+FFFF is outside SQS's allowed characters too, so a body
+// or attribute value that contains one is rejected with InvalidMessageContents.
+const loneSurrogate = '\uFFFF'
