@@ -79,6 +79,7 @@ func (in *instance) start() {
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	cmd.WaitDelay = time.Second // a child that keeps the output pipes open cannot hold up Wait
+	detachFromTerminal(cmd)
 
 	in.mu.Lock()
 	in.server = server
