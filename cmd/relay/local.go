@@ -213,13 +213,13 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer pipeline.Close()
 	printEndpoints(stdout, pipeline, s)
+	stopResults := func() {}
 	if opts.results {
-		stopResults, err := printResults(ctx, pipeline, stdout)
-		if err != nil {
+		if stopResults, err = printResults(ctx, pipeline, stdout); err != nil {
 			return err
 		}
-		defer stopResults()
 	}
+	defer stopResults()
 
 	if len(jobs) > 0 {
 		if err := submit(ctx, pipeline, tracker, jobs, stdout); err != nil {
@@ -228,6 +228,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	err = watch(ctx, pipeline, tracker, opts, stdout)
+	stopResults()
 	summary := tracker.Report()
 	printSummary(stdout, pipeline, tracker, summary)
 	if closeErr := pipeline.Close(); closeErr != nil && err == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -56,7 +57,13 @@ func printResults(ctx context.Context, p *localpipeline.Pipeline, w io.Writer) (
 				QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 			})
 			if err != nil {
-				continue // ctx ended, or the local cloud is closing
+				// ctx ended, or the local cloud is closing: wait a little so that a
+				// failing call does not spin.
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
 			}
 			entries := make([]sqstypes.DeleteMessageBatchRequestEntry, 0, len(out.Messages))
 			for i, msg := range out.Messages {
@@ -68,7 +75,8 @@ func printResults(ctx context.Context, p *localpipeline.Pipeline, w io.Writer) (
 			}
 		}
 	}()
-	return func() { cancel(); wg.Wait() }, nil
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); wg.Wait() }) }, nil
 }
 
 // formatResult renders one result as a line; a body that is not a result is shown as it is.
