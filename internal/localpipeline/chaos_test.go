@@ -81,20 +81,7 @@ func chaosSeed(t *testing.T) uint64 {
 // timeout, which allows a process timeout of at most 5 s (visibility timeout >= 6 x process
 // timeout).
 func chaosSettings(t testing.TB) settings.Settings {
-	t.Helper()
-	s, err := settings.Default().WithOverrides(func(key string) any {
-		return map[string]any{
-			settings.KeyDeliveryDelay:     "1",
-			settings.KeyRetryBackoff:      "1",
-			settings.KeyProcessTimeout:    "5",
-			settings.KeyBatchingWindow:    "0",
-			settings.KeyVisibilityTimeout: "31",
-		}[key]
-	})
-	if err != nil {
-		t.Fatalf("settings: %v", err)
-	}
-	return s
+	return shortSettings(t, "5", "31")
 }
 
 // chaosCloudFaults fails a share of the calls of each action with AWS's internal error. The

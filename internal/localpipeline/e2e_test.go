@@ -68,14 +68,20 @@ func TestMain(m *testing.M) {
 // fastSettings returns the stack's settings with waits shortened for tests: a short
 // delivery delay and retry backoff, so that redrive after maxReceiveCount takes seconds.
 func fastSettings(t testing.TB) settings.Settings {
+	return shortSettings(t, "10", "61")
+}
+
+// shortSettings returns the stack's settings with a 1 s delivery delay and retry backoff, no
+// batching window, and the given process and visibility timeouts in seconds.
+func shortSettings(t testing.TB, processTimeout, visibilityTimeout string) settings.Settings {
 	t.Helper()
 	s, err := settings.Default().WithOverrides(func(key string) any {
 		return map[string]any{
 			settings.KeyDeliveryDelay:     "1",
 			settings.KeyRetryBackoff:      "1",
-			settings.KeyProcessTimeout:    "10",
+			settings.KeyProcessTimeout:    processTimeout,
 			settings.KeyBatchingWindow:    "0",
-			settings.KeyVisibilityTimeout: "61",
+			settings.KeyVisibilityTimeout: visibilityTimeout,
 		}[key]
 	})
 	if err != nil {
