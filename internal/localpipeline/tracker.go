@@ -15,8 +15,8 @@ import (
 )
 
 // Tracker accounts for every submitted job: a result that notified logged, or a message in
-// the jobs DLQ. It reads notified's "job finished" log lines, so it sees what a subscriber
-// sees, not what process meant to send.
+// the jobs DLQ. It reads notified's "job finished" log lines, so it counts what a subscriber
+// received, not what process meant to send.
 type Tracker struct {
 	mu         sync.Mutex
 	started    time.Time

@@ -76,9 +76,10 @@ type Settings struct {
 	OldestMessageAlarmAge time.Duration
 }
 
-// Default returns settings fit for jobs that run for minutes: a 5-minute process timeout,
-// a visibility timeout above 6 × that timeout plus the batching window, a short delivery
-// delay, small batches and a DLQ that keeps messages for the SQS maximum of 14 days.
+// Default returns settings fit for jobs that run for minutes. The process timeout is 5
+// minutes and the visibility timeout is above 6 × that plus the batching window. The
+// delivery delay is short, batches are small, and the DLQ keeps messages for the SQS
+// maximum of 14 days.
 func Default() Settings {
 	return Settings{
 		ProcessTimeout:        5 * time.Minute,

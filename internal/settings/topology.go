@@ -32,8 +32,8 @@ const (
 	EnvLogLevel = "LOG_LEVEL"
 )
 
-// Names of the queues and the topic. The local cloud creates them under these names; the
-// CDK stack lets CloudFormation generate the physical names and uses these only to match
+// Names of the queues and the topic. The local cloud creates them under these names. The CDK
+// stack lets CloudFormation generate the physical names and uses these only to match
 // resources to the topology.
 const (
 	QueueJobs             = "relay-jobs"
@@ -128,10 +128,10 @@ type Subscription struct {
 	Endpoint string
 }
 
-// Topology returns the pipeline built from s: the jobs queue with its DLQ redrive, the
-// results topic, the three functions, process's event source mapping on the jobs queue and
-// notified's subscription to the results topic, with an on-failure queue for notified's
-// asynchronous invokes.
+// Topology returns the pipeline built from s. It contains the jobs queue with its DLQ
+// redrive, the results topic and the three functions. process reads the jobs queue through
+// an event source mapping, and notified is subscribed to the results topic, with an
+// on-failure queue for its asynchronous invokes.
 func (s Settings) Topology() Topology {
 	return Topology{
 		Queues: []Queue{

@@ -1,7 +1,7 @@
-// Package esm runs an SQS event source mapping the way Lambda runs one: pollers long-poll a
-// queue through the SQS API, gather batches within the batching window, invoke the function
-// within the mapping's maximum concurrency, and delete what the function reports as
-// processed.
+// Package esm runs an SQS event source mapping the way Lambda runs one. Pollers long-poll a
+// queue through the SQS API and gather batches within the batching window. They invoke the
+// function within the mapping's maximum concurrency, then delete what the function reports
+// as processed.
 //
 // It talks to the queue with the real aws-sdk-go-v2 SQS client, so it works against the local
 // cloud and counts towards its API calls exactly as AWS's pollers count towards the bill.
@@ -123,7 +123,19 @@ func Start(ctx context.Context, cfg Config) (*Mapping, error) {
 	return m, nil
 }
 
+// applyDefaults fills in the zero fields of cfg and checks every field against AWS's limits.
 func (cfg *Config) applyDefaults() error {
+	if err := cfg.checkRequired(); err != nil {
+		return err
+	}
+	if err := cfg.applyBatchDefaults(); err != nil {
+		return err
+	}
+	return cfg.applyPollingDefaults()
+}
+
+// checkRequired names every required field that is missing.
+func (cfg *Config) checkRequired() error {
 	var missing []string
 	if cfg.QueueURL == "" {
 		missing = append(missing, "QueueURL")
@@ -143,18 +155,27 @@ func (cfg *Config) applyDefaults() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("event source mapping: %s missing: QueueURL, QueueARN, Region, Client and Invoke are required, because every record names its queue and region", strings.Join(missing, ", "))
 	}
+	return nil
+}
+
+func (cfg *Config) applyBatchDefaults() error {
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 10
 	}
 	if cfg.BatchSize < 1 || cfg.BatchSize > MaxBatchSize {
 		return fmt.Errorf("event source mapping: BatchSize %d is out of range 1-%d", cfg.BatchSize, MaxBatchSize)
 	}
+
 	if cfg.BatchingWindow < 0 || cfg.BatchingWindow > MaxBatchingWindow {
 		return fmt.Errorf("event source mapping: BatchingWindow %s is out of range 0-300s", cfg.BatchingWindow)
 	}
 	if cfg.BatchSize > 10 && cfg.BatchingWindow == 0 {
 		return fmt.Errorf("event source mapping: BatchSize %d needs a BatchingWindow of at least 1s, as on AWS", cfg.BatchSize)
 	}
+	return nil
+}
+
+func (cfg *Config) applyPollingDefaults() error {
 	if cfg.MaximumConcurrency == 0 {
 		cfg.MaximumConcurrency = MinMaximumConcurrency
 	}
@@ -162,12 +183,14 @@ func (cfg *Config) applyDefaults() error {
 		return fmt.Errorf("event source mapping: MaximumConcurrency %d is out of range %d-%d",
 			cfg.MaximumConcurrency, MinMaximumConcurrency, MaxMaximumConcurrency)
 	}
+
 	if cfg.Pollers < 0 {
 		return fmt.Errorf("event source mapping: Pollers %d is negative: use 0 for the default or a positive count", cfg.Pollers)
 	}
 	if cfg.Pollers == 0 {
 		cfg.Pollers = min(cfg.MaximumConcurrency, 5)
 	}
+
 	if cfg.PollWait == 0 {
 		cfg.PollWait = maxReceiveWait
 	}

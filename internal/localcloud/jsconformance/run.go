@@ -16,7 +16,7 @@ import (
 // Run runs script (a file of this folder, such as "sqs.test.mjs") with `node --test` against
 // endpoint, with dummy credentials, and fails t with node's output when a case fails. It
 // fails rather than skips when node or the npm package module (such as
-// "@aws-sdk/client-sqs") is missing, and says how to install it.
+// "@aws-sdk/client-sqs") is missing, and names the command that installs it.
 func Run(t testing.TB, script, module, endpoint string) {
 	t.Helper()
 	node, err := exec.LookPath("node")

@@ -222,15 +222,15 @@ func (r *Runtime) baseEnv(fn Function) []string {
 	return env
 }
 
-// mibPerVCPU is the memory at which Lambda allocates one full vCPU; it allocates CPU in
+// mibPerVCPU is the memory at which Lambda allocates one full vCPU. Lambda allocates CPU in
 // proportion to memory, up to 6 vCPUs at 10,240 MB.
 const mibPerVCPU = 1769
 
 // vcpus returns the vCPUs Lambda allocates for memoryMiB, at least one and at most this
-// machine's. The runtime passes it as GOMAXPROCS, because a Go bootstrap would otherwise
-// run one scheduler thread per host core in each instance; with several instances on a
-// laptop that costs more CPU than the work (measured: 10,000 pipeline jobs ran 18% faster
-// on 2 cores). A function's own GOMAXPROCS variable overrides it.
+// machine's. The runtime passes it as GOMAXPROCS. Without it, a Go bootstrap runs one
+// scheduler thread per host core in each instance, and with several instances on a laptop
+// that costs more CPU than the work: 10,000 pipeline jobs ran 18% faster with it on 2 cores
+// (BenchmarkPipelineThroughput). A function's own GOMAXPROCS variable overrides it.
 func vcpus(memoryMiB int) int {
 	n := (memoryMiB + mibPerVCPU - 1) / mibPerVCPU
 	return max(1, min(n, 6, runtime.NumCPU()))

@@ -94,12 +94,12 @@ type Config struct {
 
 // Stats counts the service's deliveries since it started.
 type Stats struct {
-	Published           int64 // messages accepted by Publish and PublishBatch
-	Delivered           int64 // deliveries handed over (sqs, lambda) or acknowledged (http)
-	DeliveryFailures    int64 // deliveries that failed after their last attempt
-	HTTPDropped         int64 // http deliveries dropped because the queue was full or closed
-	FilteredOut         int64 // deliveries skipped because the filter policy did not match
-	ConfirmationsWanted int64 // SubscriptionConfirmation messages sent
+	Published         int64 // messages accepted by Publish and PublishBatch
+	Delivered         int64 // deliveries handed over (sqs, lambda) or acknowledged (http)
+	DeliveryFailures  int64 // deliveries that failed after their last attempt
+	HTTPDropped       int64 // http deliveries dropped because the queue was full or closed
+	FilteredOut       int64 // deliveries skipped because the filter policy did not match
+	ConfirmationsSent int64 // SubscriptionConfirmation messages sent
 }
 
 // Service is a local SNS. Create it with NewService; it is safe for concurrent use.
@@ -160,12 +160,12 @@ func NewService(cfg Config) *Service {
 // Stats returns the delivery counters.
 func (s *Service) Stats() Stats {
 	return Stats{
-		Published:           s.published.Load(),
-		Delivered:           s.delivered.Load(),
-		DeliveryFailures:    s.deliveryFailures.Load(),
-		HTTPDropped:         s.http.dropped.Load(),
-		FilteredOut:         s.filteredOut.Load(),
-		ConfirmationsWanted: s.confirmations.Load(),
+		Published:         s.published.Load(),
+		Delivered:         s.delivered.Load(),
+		DeliveryFailures:  s.deliveryFailures.Load(),
+		HTTPDropped:       s.http.dropped.Load(),
+		FilteredOut:       s.filteredOut.Load(),
+		ConfirmationsSent: s.confirmations.Load(),
 	}
 }
 

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// messageState is where a message is, and so which approximate count includes it.
+// messageState is the stage of a message's life in its queue. It decides which
+// approximate count includes the message.
 type messageState uint8
 
 const (
